@@ -1,0 +1,72 @@
+"""Wagtail admin viewsets whose every view is limited to the villages a user may see.
+
+The index lists only in-scope rows (and so does its spreadsheet export); edit, delete,
+inspect, copy, history and usage refuse an out-of-scope object with 403 whatever its URL.
+Later apps (attendance sessions, certificates) reuse ScopedModelViewSet with their own
+`scope_queryset`.
+"""
+
+from django.core.exceptions import PermissionDenied
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
+from wagtail.admin.viewsets.model import ModelViewSet
+
+
+class ScopedObjectMixin:
+    scope = None  # callable(user) -> the queryset of objects the user may see
+
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
+        if obj is not None and not self.scope(self.request.user).filter(pk=obj.pk).exists():
+            raise PermissionDenied
+        return obj
+
+
+class ScopedIndexView(generic.IndexView):
+    scope = None
+
+    def get_base_queryset(self):
+        return self.scope(self.request.user)
+
+
+class ScopedEditView(ScopedObjectMixin, generic.EditView):
+    pass
+
+
+class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
+    pass
+
+
+class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
+    pass
+
+
+class ScopedCopyView(ScopedObjectMixin, generic.CopyView):
+    pass
+
+
+class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
+    pass
+
+
+class ScopedUsageView(ScopedObjectMixin, usage.UsageView):
+    pass
+
+
+class ScopedModelViewSet(ModelViewSet):
+    index_view_class = ScopedIndexView
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    inspect_view_class = ScopedInspectView
+    copy_view_class = ScopedCopyView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
+
+    def scope_queryset(self, user):
+        raise NotImplementedError
+
+    def _scope(self, user):
+        return self.scope_queryset(user)
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(scope=self._scope, **kwargs)

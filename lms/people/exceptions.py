@@ -1,0 +1,25 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class PeopleError(Exception):
+    """A rule about people was broken; the message is for the user."""
+
+    default_message = _("The request could not be completed.")
+
+    def __init__(self, message=None):
+        super().__init__(str(message or self.default_message))
+
+
+class LoginLocked(PeopleError):
+    default_message = _(
+        "Too many failed attempts for this account from this network. "
+        "Wait 15 minutes and try again, or ask your village secretary to reset your password."
+    )
+
+
+class InvalidCredentials(PeopleError):
+    default_message = _("The phone number (or user name) and password do not match.")
+
+
+class MergeRefused(PeopleError):
+    default_message = _("These two records cannot be merged.")

@@ -1,0 +1,56 @@
+"""Forms of the people app: login (site and Wagtail admin) and the roster upload."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
+
+from .exceptions import PeopleError
+from .services import login_attempt
+
+
+class LoginForm(WagtailLoginForm):
+    """Phone number (or user name) and password, with failures counted per account+address.
+
+    Used by the site's login page and, through WAGTAILADMIN_USER_LOGIN_FORM, by the admin's.
+    """
+
+    username = forms.CharField(
+        label=_("Phone number or user name"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "inputmode": "tel"}),
+    )
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].widget.attrs["placeholder"] = _("Phone number or user name")
+        self.fields["password"].label = _("Password")
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username and password:
+            try:
+                self.user_cache = login_attempt(
+                    request=self.request, identifier=username, password=password
+                )
+            except PeopleError as error:
+                raise ValidationError(str(error), code="invalid_login") from error
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file (CSV or XLSX)"),
+        help_text=_(
+            "Columns: 姓名, 性别, 村, 手机号, 身份证号, 党员 (是/否), 户号, 党支部. "
+            "Nothing is written until you confirm the preview."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise ValidationError(_("Upload a .csv or .xlsx file."))
+        return upload

@@ -1,0 +1,77 @@
+"""Reads about people, always through the scope of the user who asks."""
+
+from django.db.models import QuerySet
+
+from .models import Person, RoleAssignment, Village
+
+Role = RoleAssignment.Role
+
+
+def user_role(user) -> str | None:
+    """The staff role of a user, or None for learners and anonymous visitors."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.ADMINISTRATOR
+    cached = getattr(user, "_shuangyu_role", Ellipsis)
+    if cached is not Ellipsis:
+        return cached
+    assignment = RoleAssignment.objects.filter(user=user).only("role").first()
+    user._shuangyu_role = assignment.role if assignment else None
+    return user._shuangyu_role
+
+
+def user_is_administrator(user) -> bool:
+    return user_role(user) == Role.ADMINISTRATOR
+
+
+def user_sees_identifiers(user) -> bool:
+    """Only administrators see ID numbers and phones in full."""
+    return user_is_administrator(user)
+
+
+def villages_visible_to(user) -> QuerySet[Village]:
+    """The villages whose people and records a user may see and change."""
+    role = user_role(user)
+    if role is None:
+        return Village.objects.none()
+    if role == Role.ADMINISTRATOR:
+        return Village.objects.all()
+    assignment = RoleAssignment.objects.filter(user=user).select_related("township").first()
+    if role == Role.TOWNSHIP_STAFF:
+        if assignment.township_id is None:
+            return Village.objects.all()
+        return Village.objects.filter(township_id=assignment.township_id)
+    villages = Village.objects.filter(role_assignments=assignment)
+    if role == Role.ORGANIZER and assignment.township_id and not villages.exists():
+        # An organizer for the whole township (e.g. the agricultural technician).
+        return Village.objects.filter(township_id=assignment.township_id)
+    return villages
+
+
+def visible_village_ids(user) -> set[int]:
+    cached = getattr(user, "_shuangyu_village_ids", None)
+    if cached is None:
+        cached = set(villages_visible_to(user).values_list("pk", flat=True))
+        if user is not None:
+            user._shuangyu_village_ids = cached
+    return cached
+
+
+def people_visible_to(user) -> QuerySet[Person]:
+    """People a staff user may see: those whose home village is in their scope."""
+    if user_role(user) == Role.ADMINISTRATOR:
+        return Person.objects.all()
+    return Person.objects.filter(village__in=villages_visible_to(user))
+
+
+def user_can_see_person(user, person: Person) -> bool:
+    if user_role(user) == Role.ADMINISTRATOR:
+        return True
+    return person.village_id in visible_village_ids(user)
+
+
+def person_for_user(user) -> Person | None:
+    if not user or not user.is_authenticated:
+        return None
+    return Person.objects.filter(user=user).select_related("village", "branch").first()

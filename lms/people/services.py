@@ -1,0 +1,296 @@
+"""Writes about people and places. Views, commands, tasks and the API call these."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from .exceptions import InvalidCredentials, LoginLocked, MergeRefused
+from .identity import normalize_name
+from .models import Person, PersonMerge, RoleAssignment, Township, Village
+from .throttle import login_failure_record, login_failures_clear, login_is_locked
+
+Role = RoleAssignment.Role
+
+# The Django group behind each staff role and the model permissions it grants. Scope (which
+# villages) is enforced by selectors; these only say what kind of thing a role may do.
+ROLE_GROUP_NAMES = {
+    Role.ORGANIZER: "组织者",
+    Role.SECRETARY: "村支书",
+    Role.TOWNSHIP_STAFF: "乡镇工作人员",
+    Role.ADMINISTRATOR: "管理员",
+}
+ROLE_PERMISSIONS = {
+    Role.ORGANIZER: [
+        "wagtailadmin.access_admin",
+        "people.view_person",
+        "people.add_person",
+        "people.change_person",
+    ],
+    Role.SECRETARY: [
+        "wagtailadmin.access_admin",
+        "people.view_person",
+        "people.add_person",
+        "people.change_person",
+    ],
+    Role.TOWNSHIP_STAFF: [
+        "wagtailadmin.access_admin",
+        "people.view_person",
+        "people.add_person",
+        "people.change_person",
+        "people.view_village",
+        "people.view_township",
+        "people.view_partybranch",
+        "people.add_partybranch",
+        "people.change_partybranch",
+        "people.view_household",
+    ],
+    Role.ADMINISTRATOR: ["wagtailadmin.access_admin"]
+    + [
+        f"people.{action}_{model}"
+        for action in ("add", "change", "delete", "view")
+        for model in ("person", "village", "township", "partybranch", "household", "roleassignment")
+    ]
+    + ["people.view_personmerge", "people.add_user", "people.change_user", "people.view_user"],
+}
+
+
+def role_groups_ensure(*, using: str = "default") -> None:
+    """Create the role groups and give them their permissions (idempotent)."""
+    for role, name in ROLE_GROUP_NAMES.items():
+        group, _created = Group.objects.using(using).get_or_create(name=name)
+        wanted = []
+        for codename in ROLE_PERMISSIONS[role]:
+            app_label, perm = codename.split(".")
+            wanted += list(
+                Permission.objects.using(using).filter(
+                    content_type__app_label=app_label, codename=perm
+                )
+            )
+        group.permissions.add(*wanted)
+
+
+@transaction.atomic
+def role_assign(
+    *, user, role: str, township: Township | None = None, villages=()
+) -> RoleAssignment:
+    """Give a user a staff role over a township or some villages; one role per user."""
+    assignment, _created = RoleAssignment.objects.update_or_create(
+        user=user, defaults={"role": role, "township": township}
+    )
+    assignment.villages.set(villages)
+    role_groups_ensure()
+    user.groups.remove(*Group.objects.filter(name__in=ROLE_GROUP_NAMES.values()))
+    user.groups.add(Group.objects.get(name=ROLE_GROUP_NAMES[role]))
+    if role == Role.ADMINISTRATOR and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return assignment
+
+
+@transaction.atomic
+def township_setup(*, name: str, village_names: list[str]) -> tuple[Township, list[Village]]:
+    """Create or update a township and its villages; returns the villages newly created."""
+    name = normalize_name(name)
+    if not name:
+        raise ValueError(_("Enter the township's name."))
+    township, _created = Township.objects.get_or_create(name=name)
+    created = []
+    for village_name in dict.fromkeys(normalize_name(v) for v in village_names):
+        if not village_name:
+            continue
+        village, was_created = Village.objects.get_or_create(township=township, name=village_name)
+        if was_created:
+            created.append(village)
+    return township, created
+
+
+def person_save(*, person: Person) -> Person:
+    """Validate (normalising phone and ID) and save a person."""
+    person.full_clean()
+    person.save()
+    return person
+
+
+@transaction.atomic
+def person_account_create(*, person: Person, password: str):
+    """Give a person a login account; they log in with their phone number."""
+    if person.user_id:
+        return person.user
+    User = get_user_model()
+    username = person.phone or f"person-{person.pk}"
+    if User.objects.filter(username=username).exists():
+        username = f"person-{person.pk}"
+    user = User.objects.create_user(username=username, password=password)
+    user.first_name = person.name[:150]
+    user.save(update_fields=["first_name"])
+    person.user = user
+    person.save(update_fields=["user", "updated_at"])
+    return user
+
+
+# --- Logging in -------------------------------------------------------------------------------
+
+
+def login_attempt(*, request, identifier: str, password: str):
+    """Authenticate, counting failures per (account, address).
+
+    Raises LoginLocked or InvalidCredentials, whose messages are for the user.
+    """
+    from django.contrib.auth import authenticate
+
+    from .throttle import client_address
+
+    address = client_address(request)
+    if login_is_locked(identifier, address):
+        raise LoginLocked()
+    user = authenticate(request, username=identifier, password=password)
+    if user is None:
+        login_failure_record(identifier, address)
+        raise InvalidCredentials()
+    login_failures_clear(identifier, address)
+    return user
+
+
+def api_token_create(*, user, name: str = "mobile") -> str:
+    """A new bearer token for the mobile client (Wagtail's APIToken keeps only a digest)."""
+    from wagtail.models import APIToken
+
+    _token, plaintext = APIToken.create_token(user=user, name=name)
+    return plaintext
+
+
+# --- Merging ----------------------------------------------------------------------------------
+
+_FILLABLE_FIELDS = (
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "phone",
+    "id_number",
+    "household",
+    "branch",
+)
+
+
+@transaction.atomic
+def person_merge(*, keep: Person, duplicate: Person, by) -> PersonMerge:
+    """Fold `duplicate` into `keep`: everything attached to it moves, then it is deleted.
+
+    Every relation pointing at Person is followed, so records added by later apps
+    (enrollments, attendance, ledger rows, certificates) move too. Where `keep` already has
+    an equivalent record (a unique constraint says so), the kept person's record wins and
+    the duplicate's is dropped; the merge log counts both.
+    """
+    if keep.pk == duplicate.pk:
+        raise MergeRefused(_("A record cannot be merged with itself."))
+    keep = Person.objects.select_for_update().get(pk=keep.pk)
+    duplicate = Person.objects.select_for_update().get(pk=duplicate.pk)
+    if keep.id_number and duplicate.id_number and keep.id_number != duplicate.id_number:
+        raise MergeRefused(
+            _("The two records have different ID numbers, so they are two different people.")
+        )
+    if keep.user_id and duplicate.user_id:
+        raise MergeRefused(
+            _("Both records have a login account. Deactivate one account before merging.")
+        )
+
+    moved: dict[str, dict[str, int]] = {}
+    for relation in Person._meta.related_objects:
+        if relation.related_model is PersonMerge:
+            continue
+        model, field = relation.related_model, relation.field
+        label = f"{model._meta.label}.{field.name}"
+        if relation.many_to_many:
+            through = relation.through
+            source = next(
+                f.name for f in through._meta.fields if f.is_relation and f.related_model is Person
+            )
+            rows = through.objects.filter(**{source: duplicate})
+        else:
+            rows = model._base_manager.filter(**{field.name: duplicate})
+        counts = {"moved": 0, "dropped": 0}
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    setattr(row, source if relation.many_to_many else field.name, keep)
+                    row.save()
+                counts["moved"] += 1
+            except IntegrityError:
+                row.delete()
+                counts["dropped"] += 1
+        if counts["moved"] or counts["dropped"]:
+            moved[label] = counts
+
+    for field in _FILLABLE_FIELDS:
+        if not getattr(keep, field) and getattr(duplicate, field):
+            setattr(keep, field, getattr(duplicate, field))
+    if duplicate.user_id and not keep.user_id:
+        keep.user_id = duplicate.user_id
+    merge = PersonMerge.objects.create(
+        kept=keep,
+        merged_person_id=duplicate.pk,
+        merged_name=duplicate.name,
+        merged_by=by,
+        moved=moved,
+    )
+    # The duplicate goes first: its ID number and account are unique and move to `keep`.
+    duplicate.delete()
+    keep.save()
+    return merge
+
+
+# --- Roster import ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def roster_import_apply(*, plan) -> dict[str, int]:
+    """Write a validated roster plan: all rows or none. Returns counts by action.
+
+    Households and party branches named in the file are created in the row's village and
+    township; villages never are (a typo must not create a village).
+    """
+    from .models import Household, PartyBranch
+    from .roster import RosterPlan
+
+    assert isinstance(plan, RosterPlan)
+    if not plan.is_valid:
+        raise ValueError("an invalid roster plan cannot be applied")
+    counts = {"create": 0, "update": 0, "unchanged": 0}
+    households: dict[tuple[int, str], Household] = {}
+    branches: dict[tuple[int, str], PartyBranch] = {}
+    for row in plan.rows:
+        counts[row.action] += 1
+        if row.action == "unchanged":
+            continue
+        person = row.person or Person(village=row.village)
+        for field_name, value in (
+            ("name", row.name),
+            ("gender", row.gender),
+            ("phone", row.phone),
+            ("id_number", row.id_number),
+            ("is_party_member", row.is_party_member),
+        ):
+            if value not in ("", None):
+                setattr(person, field_name, value)
+        person.village = row.village
+        if row.household_number:
+            key = (row.village.pk, row.household_number)
+            if key not in households:
+                households[key], _created = Household.objects.get_or_create(
+                    village=row.village, number=row.household_number
+                )
+            person.household = households[key]
+        elif person.household_id and person.household.village_id != row.village.pk:
+            person.household = None  # moved village: the old household no longer applies
+        if row.branch_name:
+            key = (row.village.township_id, row.branch_name)
+            if key not in branches:
+                branches[key], _created = PartyBranch.objects.get_or_create(
+                    township_id=row.village.township_id,
+                    name=row.branch_name,
+                    defaults={"village": row.village},
+                )
+            person.branch = branches[key]
+        person_save(person=person)
+    return counts

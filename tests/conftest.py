@@ -1,0 +1,67 @@
+import os
+
+import pytest
+
+from lms.people.models import RoleAssignment
+from lms.people.services import role_assign
+from tests.factories.people import TownshipFactory, UserFactory, VillageFactory
+
+Role = RoleAssignment.Role
+PASSWORD = "secret-pass-123"
+
+
+def pytest_collection_modifyitems(config, items):
+    """In CI a missing service is a failure, not a skip."""
+    if os.environ.get("CI") == "true":
+        return
+    needs_broker = not os.environ.get("CELERY_BROKER_URL")
+    for item in items:
+        if "services" in item.keywords and needs_broker:
+            item.add_marker(pytest.mark.skip(reason="CELERY_BROKER_URL is not set"))
+
+
+@pytest.fixture
+def township(db):
+    return TownshipFactory(name="东沟乡")
+
+
+@pytest.fixture
+def village_a(township):
+    return VillageFactory(township=township, name="东沟村")
+
+
+@pytest.fixture
+def village_b(township):
+    return VillageFactory(township=township, name="西沟村")
+
+
+def _staff(username, role, township=None, villages=()):
+    user = UserFactory(username=username)
+    role_assign(user=user, role=role, township=township, villages=villages)
+    return user
+
+
+@pytest.fixture
+def secretary_a(township, village_a):
+    """The village secretary of 东沟村 only."""
+    return _staff("secretary_a", Role.SECRETARY, township, [village_a])
+
+
+@pytest.fixture
+def organizer_a(township, village_a):
+    return _staff("organizer_a", Role.ORGANIZER, township, [village_a])
+
+
+@pytest.fixture
+def township_staff(township):
+    return _staff("staff", Role.TOWNSHIP_STAFF, township)
+
+
+@pytest.fixture
+def administrator(db):
+    return _staff("administrator", Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True, is_staff=True)
