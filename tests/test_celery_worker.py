@@ -1,0 +1,45 @@
+"""A task round-trips through the real broker and a real worker (CI: Redis + PostgreSQL)."""
+
+import os
+
+import pytest
+from django.conf import settings
+
+from lms.home.tasks import service_health_task
+from tests.factories.people import TownshipFactory
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture(scope="module")
+def celery_worker_on_broker(django_db_blocker):
+    if not settings.CELERY_BROKER_URL:
+        pytest.fail("CELERY_BROKER_URL must be set for the worker test (CI sets it).")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        pytest.skip("a worker thread cannot share SQLite's in-memory test database")
+    from celery.contrib.testing.worker import start_worker
+
+    from lms.celery import app
+
+    with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False):
+        yield
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_runs_on_a_real_worker_and_reads_the_database(celery_worker_on_broker):
+    TownshipFactory(name="东沟乡")
+    TownshipFactory(name="西沟镇")
+
+    result = service_health_task.delay()
+
+    answer = result.get(timeout=30)
+    assert answer["townships"] == 2
+    assert answer["worker"]
+
+
+def test_ci_runs_with_real_services():
+    """In CI the suite must run on PostgreSQL with a Redis broker, never silently on SQLite."""
+    if os.environ.get("CI") != "true":
+        pytest.skip("only meaningful in CI")
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.CELERY_BROKER_URL.startswith("redis://")

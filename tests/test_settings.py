@@ -1,0 +1,69 @@
+"""Configuration: production refuses the development key and passes Django's deploy checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _manage(*args, **env):
+    environment = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_real_secret_key():
+    result = _manage("check", DJANGO_SETTINGS_MODULE="lms.settings.production")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_the_development_key():
+    result = _manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="lms.settings.production",
+        SECRET_KEY=settings.DEVELOPMENT_SECRET_KEY,
+    )
+    assert result.returncode != 0
+
+
+def test_production_passes_the_deploy_checks():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="lms.settings.production",
+        SECRET_KEY="k" * 20 + "-a-long-random-production-key-for-tests-only-0123456789",
+        ALLOWED_HOSTS="train.example.cn",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_embedded_defaults_are_chinese_first_on_shanghai_time():
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert "en" in dict(settings.LANGUAGES)
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="DATABASE_URL overrides")
+def test_without_database_url_the_database_is_a_sqlite_file_in_the_project():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['NAME'])",
+        DJANGO_SETTINGS_MODULE="lms.settings.dev",
+    )
+    assert result.stdout.strip().splitlines()[-1] == str(ROOT / "db.sqlite3")
