@@ -1,12 +1,14 @@
 """Wagtail admin viewsets whose every view is limited to the villages a user may see.
 
 The index lists only in-scope rows (and so does its spreadsheet export); edit, delete,
-inspect, copy, history and usage refuse an out-of-scope object with 403 whatever its URL.
+inspect, copy, history and usage answer 404 for an out-of-scope object whatever its URL, as
+for one that does not exist. (A PermissionDenied would become Wagtail's redirect to the
+dashboard, and tell the user that the record exists somewhere else.)
 Later apps (attendance sessions, certificates) reuse ScopedModelViewSet with their own
 `scope_queryset`.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -18,7 +20,7 @@ class ScopedObjectMixin:
     def get_object(self, *args, **kwargs):
         obj = super().get_object(*args, **kwargs)
         if obj is not None and not self.scope(self.request.user).filter(pk=obj.pk).exists():
-            raise PermissionDenied
+            raise Http404
         return obj
 
 
@@ -27,6 +29,19 @@ class ScopedIndexView(generic.IndexView):
 
     def get_base_queryset(self):
         return self.scope(self.request.user)
+
+    def write_csv_row(self, writer, row_dict):
+        # A name typed as "=HYPERLINK(…)" must stay text when the CSV is opened in Excel
+        # (Wagtail already does this for XLSX).
+        return super().write_csv_row(
+            writer, {field: _csv_safe(value) for field, value in row_dict.items()}
+        )
+
+
+def _csv_safe(value):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 class ScopedEditView(ScopedObjectMixin, generic.EditView):

@@ -1,6 +1,5 @@
 """API endpoints about people: tokens for the mobile client, me, and the scoped roster."""
 
-from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -9,7 +8,13 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from .exceptions import LoginLocked, PeopleError
 from .identity import mask_id_number, mask_phone
-from .selectors import people_visible_to, person_for_user, user_role, user_sees_identifiers
+from .selectors import (
+    people_matching,
+    people_visible_to,
+    person_for_user,
+    user_role,
+    user_sees_identifiers,
+)
 from .services import api_token_create, login_attempt
 
 auth_router = Router(tags=["auth"])
@@ -89,13 +94,14 @@ def _staff_people(request):
 @people_router.get("/", response=list[PersonOut])
 @paginate(LimitOffsetPagination)
 def people_list(request, village_id: int | None = None, q: str = ""):
-    """People in the caller's villages; ID numbers and phones masked except for administrators."""
+    """People in the caller's villages; ID numbers and phones masked except for administrators.
+
+    `q` matches part of a name, or a whole phone or ID number (part of one for administrators).
+    """
     people = _staff_people(request)
     if village_id:
         people = people.filter(village_id=village_id)
-    if q.strip():
-        people = people.filter(Q(name__contains=q.strip()) | Q(phone__contains=q.strip()))
-    return people
+    return people_matching(people, query=q, user=request.user)
 
 
 @people_router.get("/{int:person_id}", response=PersonOut)

@@ -3,8 +3,29 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from .identity import normalize_phone
+
+
+def users_for_identifier(identifier: str) -> list:
+    """The accounts a login identifier names: by user name, or by the phone of their Person.
+
+    Usually one; several when household members share a phone. The login throttle counts
+    failures against these accounts, so every spelling of a phone number, and the user name
+    of the same account, share one count.
+    """
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return []
+    condition = Q(username=identifier)
+    try:
+        phone = normalize_phone(identifier)
+    except ValidationError:
+        phone = ""
+    if phone:
+        condition |= Q(person__phone=phone)
+    return list(get_user_model().objects.filter(condition).order_by("pk"))
 
 
 class PhoneOrUsernameBackend(ModelBackend):
@@ -16,15 +37,7 @@ class PhoneOrUsernameBackend(ModelBackend):
             username = kwargs.get(User.USERNAME_FIELD)
         if not username or password is None:
             return None
-        candidates = list(User.objects.filter(username=username.strip()))
-        try:
-            phone = normalize_phone(username)
-        except ValidationError:
-            phone = ""
-        if phone:
-            candidates += [
-                user for user in User.objects.filter(person__phone=phone) if user not in candidates
-            ]
+        candidates = users_for_identifier(username)
         if not candidates:
             User().set_password(password)  # same cost as a real check: no timing oracle
             return None

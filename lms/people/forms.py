@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
-from .exceptions import PeopleError
+from .exceptions import LoginLocked, PeopleError
 from .services import login_attempt
 
 
@@ -34,6 +34,8 @@ class LoginForm(WagtailLoginForm):
                 self.user_cache = login_attempt(
                     request=self.request, identifier=username, password=password
                 )
+            except LoginLocked as error:
+                raise ValidationError(str(error), code="login_locked") from error
             except PeopleError as error:
                 raise ValidationError(str(error), code="invalid_login") from error
             self.confirm_login_allowed(self.user_cache)
@@ -54,3 +56,30 @@ class RosterUploadForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
             raise ValidationError(_("Upload a .csv or .xlsx file."))
         return upload
+
+
+class RosterImportForm(RosterUploadForm):
+    """The roster upload of the Wagtail admin: a township is asked for only when the user
+    sees villages of several townships, where two villages may share a name."""
+
+    township = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label=_("Township"),
+        help_text=_("Needed only when villages of the same name exist in several townships."),
+    )
+
+    def __init__(self, *args, townships, **kwargs):
+        super().__init__(*args, **kwargs)
+        if townships.count() > 1:
+            self.fields["township"].queryset = townships
+        else:
+            del self.fields["township"]
+
+
+class PersonMergeSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name, phone or ID number"),
+        required=False,
+        max_length=64,
+    )

@@ -19,9 +19,14 @@ _SPACES = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
 
 
+def strip_invisible(value: str) -> str:
+    """Drop zero-width and direction marks (Unicode category Cf) pasted in from chat apps."""
+    return "".join(char for char in value if unicodedata.category(char) != "Cf")
+
+
 def to_halfwidth(value: str) -> str:
     """Full-width digits, letters, spaces and '+' become their ASCII forms (NFKC)."""
-    return unicodedata.normalize("NFKC", value)
+    return unicodedata.normalize("NFKC", strip_invisible(value))
 
 
 def normalize_name(value) -> str:
@@ -32,7 +37,7 @@ def normalize_name(value) -> str:
     """
     if value is None:
         return ""
-    text = str(value).replace("\u3000", " ").replace("\u00a0", " ").strip()
+    text = strip_invisible(str(value)).replace("\u3000", " ").replace("\u00a0", " ").strip()
     for dot in _MIDDLE_DOTS:
         text = text.replace(dot, "·")
     text = re.sub(r"\s*·\s*", "·", text)
@@ -46,26 +51,33 @@ def id_check_char(first17: str) -> str:
     return _ID_CHECK_CHARS[total % 11]
 
 
+def _numeric_id_error() -> ValidationError:
+    """Excel turned the ID into a number (1.40121E+17) and dropped its last digits."""
+    return ValidationError(
+        _(
+            "The ID number was stored as a number by the spreadsheet and has lost digits;"
+            " format the column as text and enter it again."
+        ),
+        code="id_number_numeric",
+    )
+
+
 def normalize_id_number(value) -> str:
     """Return the 18-character ID number in canonical form, or raise ValidationError.
 
-    Accepts spaces, full-width characters and a lower-case x. Rejects anything that is
-    not 17 digits and a correct check character, or whose birth date is impossible.
+    Accepts spaces, dashes, full-width characters and a lower-case x. Rejects anything that is
+    not 17 digits and a correct check character, or whose birth date is impossible, and
+    explains an ID that a spreadsheet turned into a number (1.40121E+17, or a float cell).
     """
     if value is None:
         return ""
     if isinstance(value, float):
-        # Excel turned the ID into a number and dropped its last digits.
-        raise ValidationError(
-            _(
-                "The ID number was stored as a number by the spreadsheet and has lost digits;"
-                " format the column as text and enter it again."
-            ),
-            code="id_number_numeric",
-        )
-    text = _SPACES.sub("", to_halfwidth(str(value))).upper()
+        raise _numeric_id_error()
+    text = re.sub(r"[\s\-]+", "", to_halfwidth(str(value))).upper()
     if not text:
         return ""
+    if re.fullmatch(r"\d(\.\d+)?E\+?\d+", text):
+        raise _numeric_id_error()
     if len(text) == 15 and text.isdigit():
         raise ValidationError(
             _("The ID number has 15 digits; use the 18-digit ID number."), code="id_number_15"
@@ -117,6 +129,8 @@ def normalize_phone(value) -> str:
     text = to_halfwidth(str(value)).strip()
     if not text:
         return ""
+    # "13800138000.0": a number cell written out as text by a script or an export.
+    text = re.sub(r"(?<=\d)\.0+$", "", text)
     digits = re.sub(r"[\s\-–—.()（）]", "", text)
     if digits.startswith("+"):
         digits = digits[1:]
@@ -133,7 +147,9 @@ def normalize_phone(value) -> str:
         raise ValidationError(_("Enter a valid phone number."), code="phone_format")
     if re.fullmatch(r"1[3-9]\d{9}", digits):
         return digits
-    landline = re.fullmatch(r"(0\d{2,3})(\d{7,8})", digits)
+    # Area codes are 010 and 020–029 (three digits) or four digits for the rest of the
+    # country; the local number that follows has 7 or 8 digits.
+    landline = re.fullmatch(r"(0[12]\d|0[3-9]\d{2})(\d{7,8})", digits)
     if landline:
         return f"{landline.group(1)}-{landline.group(2)}"
     raise ValidationError(

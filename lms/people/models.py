@@ -205,18 +205,30 @@ class Person(models.Model):
     def __str__(self):
         return self.name
 
-    def clean(self):
-        """Normalise identifiers, derive gender and birth date from the ID, check places."""
+    def clean_fields(self, exclude=None):
+        """Normalise name, phone and ID first, so "+86 138 0013 8000" meets max_length."""
+        exclude = set(exclude or ())
         errors = {}
         self.name = normalize_name(self.name)
-        if not self.name:
-            errors["name"] = _("Enter a name.")
         for field, normalize in (("phone", normalize_phone), ("id_number", normalize_id_number)):
+            if field in exclude:
+                continue
             try:
                 setattr(self, field, normalize(getattr(self, field)))
             except ValidationError as error:
                 errors[field] = error.messages
-        if self.id_number and "id_number" not in errors:
+                exclude.add(field)
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self):
+        """Derive gender and birth date from the ID number; check household and branch."""
+        errors = {}
+        if self.id_number:
             self.gender = self.gender or id_gender(self.id_number)
             self.birth_date = self.birth_date or id_birth_date(self.id_number)
         if self.village_id:
@@ -231,9 +243,13 @@ class Person(models.Model):
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
+    masked_phone.fget.short_description = _("phone")
+
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
+
+    masked_id_number.fget.short_description = _("ID number")
 
 
 class RoleAssignment(models.Model):

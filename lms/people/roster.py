@@ -4,18 +4,24 @@ Identity of a row, strongest first: the ID number; else the phone number togethe
 the name (families share one phone); else the name within the village. A person with a
 different ID number, or a different phone, is a different person: that is how two people of
 the same name in one village are told apart.
+
+Rows are matched in order against the roster as it will be once the earlier rows are
+written, so importing the same file again matches every row to the person it wrote.
 """
 
+import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .identity import normalize_id_number, normalize_name, normalize_phone
-from .models import Person, Township, Village
+from .identity import normalize_id_number, normalize_name, normalize_phone, strip_invisible
+from .models import Household, PartyBranch, Person, Township, Village
 from .tables import TableRow, read_table
 
+# header_key(column title) → field. The first title of each field is the template's.
 COLUMN_ALIASES = {
     "姓名": "name",
     "名字": "name",
@@ -26,36 +32,57 @@ COLUMN_ALIASES = {
     "村": "village",
     "村名": "village",
     "所在村": "village",
+    "所属村": "village",
     "行政村": "village",
     "village": "village",
     "手机号": "phone",
     "手机号码": "phone",
     "手机": "phone",
     "电话": "phone",
+    "电话号码": "phone",
     "联系电话": "phone",
+    "联系方式": "phone",
     "phone": "phone",
+    "mobile": "phone",
     "身份证号": "id_number",
     "身份证号码": "id_number",
     "身份证": "id_number",
+    "公民身份号码": "id_number",
     "id_number": "id_number",
     "idnumber": "id_number",
     "党员": "party_member",
     "是否党员": "party_member",
     "政治面貌": "party_member",
     "party_member": "party_member",
+    "partymember": "party_member",
     "户号": "household",
+    "户编号": "household",
     "household": "household",
     "党支部": "branch",
     "所在党支部": "branch",
+    "所属党支部": "branch",
     "支部": "branch",
     "branch": "branch",
 }
 REQUIRED_COLUMNS = ("name", "village")
 
-_YES = {"是", "y", "yes", "true", "1", "√", "✓", "党员", "中共党员", "预备党员", "正式党员"}
-_NO = {"否", "n", "no", "false", "0", "×", "✗", "群众", "非党员"}
-_MALE = {"男", "m", "male", "1"}
-_FEMALE = {"女", "f", "female", "2"}
+# 政治面貌 (political status) answers count too: members and probationary members are yes.
+_YES = {
+    *("是", "y", "yes", "true", "1", "√", "✓", "✔"),
+    *("党员", "中共党员", "预备党员", "中共预备党员", "正式党员"),
+}
+_NO = {
+    *("否", "不是", "非", "n", "no", "false", "0", "×", "✗", "无"),
+    *("群众", "非党员", "团员", "共青团员", "无党派", "无党派人士"),
+}
+_MALE = {"男", "男性", "m", "male", "1"}
+_FEMALE = {"女", "女性", "f", "female", "2"}
+# Field lengths of the records a row writes; longer text is a broken row, not a crash.
+_MAX_LENGTHS = {
+    "name": Person._meta.get_field("name").max_length,
+    "household": Household._meta.get_field("number").max_length,
+    "branch": PartyBranch._meta.get_field("name").max_length,
+}
 
 
 @dataclass
@@ -102,38 +129,72 @@ class RosterPlan:
         return sum(1 for row in self.rows if row.action == action)
 
 
+# --- Cells ------------------------------------------------------------------------------------
+
+
 def _text(value) -> str:
+    """A cell as trimmed text: 12.0 → '12'; the '…' of ="…" and a leading ' are dropped.
+
+    Exports write ="13800138000" and '13800138000 to keep Excel from turning the number
+    into 1.38E+10; neither mark is part of the value.
+    """
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).replace("\u3000", " ").strip()
+    text = strip_invisible(str(value)).replace("\u3000", " ").strip()
+    wrapped = re.fullmatch(r'=\s*"(.*)"', text)
+    if wrapped:
+        text = wrapped.group(1).strip()
+    return text.removeprefix("'").removeprefix("`").strip()
+
+
+def _choice(value) -> str:
+    """A cell compared against a set of words: half-width, lower case, no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _text(value))).lower()
 
 
 def _yes_no(value) -> bool | None:
-    text = _text(value).lower()
+    text = _choice(value)
     if not text:
         return None
     if text in _YES:
         return True
     if text in _NO:
         return False
-    raise ValidationError(_("Party member must be 是 or 否, not “%(value)s”.") % {"value": text})
+    raise ValidationError(
+        _("Party member must be 是 or 否, not “%(value)s”.") % {"value": _text(value)}
+    )
 
 
 def _gender(value) -> str:
-    text = _text(value).lower()
+    text = _choice(value)
     if not text:
         return ""
     if text in _MALE:
         return "M"
     if text in _FEMALE:
         return "F"
-    raise ValidationError(_("Gender must be 男 or 女, not “%(value)s”.") % {"value": text})
+    raise ValidationError(_("Gender must be 男 or 女, not “%(value)s”.") % {"value": _text(value)})
+
+
+def _id_number(value) -> str:
+    # A float is an ID number Excel turned into a number: normalize_id_number explains it.
+    return normalize_id_number(value if isinstance(value, float) else _text(value))
+
+
+def _phone(value) -> str:
+    return normalize_phone(_text(value))
+
+
+# --- Villages ---------------------------------------------------------------------------------
 
 
 class _VillageIndex:
-    """Looks villages up by name, tolerating a missing or extra trailing 村."""
+    """Looks villages up by name, tolerating a missing or extra trailing 村 and the
+    township's name in front (东沟乡东沟村), which also tells villages of one name apart."""
 
     def __init__(self, township: Township | None):
         villages = Village.objects.select_related("township")
@@ -141,13 +202,18 @@ class _VillageIndex:
             villages = villages.filter(township=township)
         self.by_name: dict[str, list[Village]] = defaultdict(list)
         for village in villages:
-            self.by_name[village.name].append(village)
+            name = normalize_name(village.name)
+            self.by_name[name].append(village)
+            self.by_name[normalize_name(village.township.name) + name].append(village)
 
     def find(self, name: str) -> list[Village]:
         for candidate in (name, name + "村", name.removesuffix("村")):
             if candidate and self.by_name.get(candidate):
                 return self.by_name[candidate]
         return []
+
+
+# --- Planning ---------------------------------------------------------------------------------
 
 
 def roster_plan(
@@ -179,136 +245,212 @@ def roster_plan(
 
 
 def _parse_row(row: TableRow, villages: _VillageIndex, allowed: set[int] | None):
-    values, messages = row.values, []
-    name = normalize_name(values.get("name"))
-    if not name:
-        messages.append(_("the name is empty"))
-    village_name = normalize_name(values.get("village"))
-    village = None
-    if not village_name:
-        messages.append(_("the village is empty"))
-    else:
-        found = villages.find(village_name)
-        if not found:
-            messages.append(
-                _("there is no village “%(village)s” (villages are created with setup_township)")
-                % {"village": village_name}
-            )
-        elif len(found) > 1:
-            messages.append(
-                _("several townships have a village “%(village)s”; choose the township")
-                % {"village": village_name}
-            )
-        else:
-            village = found[0]
-            if allowed is not None and village.pk not in allowed:
-                messages.append(
-                    _("you may not import people of %(village)s") % {"village": village.name}
-                )
+    """The row's values, normalised, and the reasons it cannot be imported (if any)."""
+    values = row.values
+    name = normalize_name(_text(values.get("name")))
+    messages = _name_problems(name)
+    village, village_message = _village(_text(values.get("village")), villages, allowed)
+    if village_message:
+        messages.append(village_message)
     planned = PlannedRow(number=row.number, name=name, village=village)
-    for key, parse in (
-        ("phone", normalize_phone),
-        ("id_number", normalize_id_number),
-        ("gender", _gender),
-        ("party_member", _yes_no),
+    labels = {
+        "phone": _("phone"),
+        "id_number": _("ID number"),
+        "gender": _("gender"),
+        "party_member": _("party member"),
+    }
+    for key, parse, attribute in (
+        ("phone", _phone, "phone"),
+        ("id_number", _id_number, "id_number"),
+        ("gender", _gender, "gender"),
+        ("party_member", _yes_no, "is_party_member"),
     ):
-        raw = values.get(key)
         try:
-            value = parse(raw if key == "id_number" and isinstance(raw, float) else _text(raw))
+            setattr(planned, attribute, parse(values.get(key)))
         except ValidationError as error:
-            label = {
-                "phone": _("phone"),
-                "id_number": _("ID number"),
-                "gender": _("gender"),
-                "party_member": _("party member"),
-            }[key]
-            messages.append(f"{label}：{'；'.join(error.messages)}")
-            continue
-        if key == "party_member":
-            planned.is_party_member = value
-        else:
-            setattr(planned, key, value)
+            messages.append(f"{labels[key]}：{'；'.join(error.messages)}")
     planned.household_number = _text(values.get("household"))
-    planned.branch_name = normalize_name(values.get("branch"))
+    planned.branch_name = normalize_name(_text(values.get("branch")))
+    for key, value, label in (
+        ("household", planned.household_number, _("household number")),
+        ("branch", planned.branch_name, _("party branch")),
+    ):
+        if len(value) > _MAX_LENGTHS[key]:
+            messages.append(_too_long(label, _MAX_LENGTHS[key]))
     return planned, messages
+
+
+def _too_long(label: str, limit: int) -> str:
+    return _("%(field)s is longer than %(limit)s characters") % {"field": label, "limit": limit}
+
+
+def _name_problems(name: str) -> list[str]:
+    """A name is required, fits the record, and has no digits (a shifted column has)."""
+    if not name:
+        return [_("the name is empty")]
+    if len(name) > _MAX_LENGTHS["name"]:
+        return [_too_long(_("name"), _MAX_LENGTHS["name"])]
+    if any(char.isdigit() for char in name):
+        return [_("the name “%(name)s” contains digits") % {"name": name}]
+    return []
+
+
+def _village(name: str, villages: _VillageIndex, allowed: set[int] | None):
+    """(village, None) or (None, the reason the row's village cannot be used)."""
+    name = normalize_name(name)
+    if not name:
+        return None, _("the village is empty")
+    found = villages.find(name)
+    if not found:
+        return None, _(
+            "there is no village “%(village)s” (villages are created with setup_township)"
+        ) % {"village": name}
+    if len(found) > 1:
+        return None, _("several townships have a village “%(village)s”; choose the township") % {
+            "village": name
+        }
+    village = found[0]
+    if allowed is not None and village.pk not in allowed:
+        return None, _("you may not import people of %(village)s") % {"village": village.name}
+    return village, None
+
+
+# --- Matching ---------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Known:
+    """A person as the roster will record them: an existing record or a row's new one."""
+
+    name: str
+    village_id: int
+    phone: str
+    id_number: str
+    person: Person | None = None
+    row_number: int | None = None  # the row of this file that describes them
+
+
+class _PeopleIndex:
+    """The people a roster's rows may match, kept up to date as rows are matched."""
+
+    def __init__(self, people):
+        self.by_id: dict[str, _Known] = {}
+        self.by_phone: dict[str, list[_Known]] = defaultdict(list)
+        self.by_name_village: dict[tuple[str, int], list[_Known]] = defaultdict(list)
+        for person in people:
+            self._add(
+                _Known(person.name, person.village_id, person.phone, person.id_number, person)
+            )
+
+    def _add(self, known: _Known) -> None:
+        if known.id_number:
+            self.by_id[known.id_number] = known
+        if known.phone:
+            self.by_phone[known.phone].append(known)
+        self.by_name_village[(known.name, known.village_id)].append(known)
+
+    def _remove(self, known: _Known) -> None:
+        if known.phone:
+            self.by_phone[known.phone].remove(known)
+        self.by_name_village[(known.name, known.village_id)].remove(known)
+
+    def record(self, known: _Known | None, row: PlannedRow) -> None:
+        """Remember that `row` describes `known` (None: a new person) as it will be saved."""
+        if known is None:
+            known = _Known(row.name, row.village.pk, row.phone, row.id_number)
+        else:
+            self._remove(known)
+            known.name, known.village_id = row.name, row.village.pk
+            known.phone = row.phone or known.phone
+            known.id_number = row.id_number or known.id_number
+        known.row_number = row.number
+        self._add(known)
+
+    def match(self, row: PlannedRow) -> tuple[_Known | None, str | None]:
+        """The person a row describes: (known, None), (None, None) for a new person, or
+        (None, the reason the row is ambiguous)."""
+        if row.id_number and row.id_number in self.by_id:
+            return self.by_id[row.id_number], None
+        if row.phone:
+            known, message = self._match_phone(row)
+            if known or message:
+                return known, message
+        return self._match_name(row)
+
+    def _match_phone(self, row: PlannedRow) -> tuple[_Known | None, str | None]:
+        same = [
+            known
+            for known in self.by_phone.get(row.phone, [])
+            if known.name == row.name and _compatible(known, row) and not _elsewhere(known, row)
+        ]
+        if len(same) > 1:
+            # Two people of one name share a phone only in different villages.
+            same = [known for known in same if known.village_id == row.village.pk]
+            if len(same) != 1:
+                return None, _("several people named %(name)s share this phone number") % {
+                    "name": row.name
+                }
+        return (same[0] if same else None), None
+
+    def _match_name(self, row: PlannedRow) -> tuple[_Known | None, str | None]:
+        same = [
+            known
+            for known in self.by_name_village.get((row.name, row.village.pk), [])
+            if _compatible(known, row)
+            and not (row.phone and known.phone and known.phone != row.phone)
+        ]
+        if len(same) > 1:
+            return None, _(
+                "%(village)s has %(count)s people named %(name)s; add a phone or ID number to"
+                " tell them apart"
+            ) % {"village": row.village.name, "count": len(same), "name": row.name}
+        return (same[0] if same else None), None
+
+
+def _compatible(known: _Known, row: PlannedRow) -> bool:
+    """A different ID number is a different person."""
+    return not (row.id_number and known.id_number and known.id_number != row.id_number)
+
+
+def _elsewhere(known: _Known, row: PlannedRow) -> bool:
+    """An earlier row put this person in another village: the file names two people."""
+    return known.row_number is not None and known.village_id != row.village.pk
+
+
+def _candidates(rows: list[PlannedRow]):
+    """Existing people a row may match: by ID number, or by name (phone matches need it)."""
+    ids = sorted({row.id_number for row in rows if row.id_number})
+    names = sorted({row.name for row in rows})
+    people = Person.objects.select_related("village", "household", "branch")
+    found: dict[int, Person] = {}
+    # Chunks keep each query under the database's limit on parameters.
+    for key, values in (("id_number__in", ids), ("name__in", names)):
+        for start in range(0, len(values), 500):
+            for person in people.filter(**{key: values[start : start + 500]}):
+                found.setdefault(person.pk, person)
+    return sorted(found.values(), key=lambda person: person.pk)
 
 
 def _match_existing(rows: list[PlannedRow], plan: RosterPlan) -> None:
     """Find the existing person of each row and detect rows that describe one person."""
-    ids = {row.id_number for row in rows if row.id_number}
-    phones = {row.phone for row in rows if row.phone}
-    names = {row.name for row in rows}
-    candidates = (
-        Person.objects.select_related("village", "household", "branch").filter(id_number__in=ids)
-        | Person.objects.select_related("village", "household", "branch").filter(phone__in=phones)
-        | Person.objects.select_related("village", "household", "branch").filter(name__in=names)
-    )
-    by_id, by_phone, by_name_village = {}, defaultdict(list), defaultdict(list)
-    for person in candidates:
-        if person.id_number:
-            by_id[person.id_number] = person
-        if person.phone:
-            by_phone[person.phone].append(person)
-        by_name_village[(person.name, person.village_id)].append(person)
-
-    claimed: dict[object, int] = {}  # identity → the first row that claimed it
+    index = _PeopleIndex(_candidates(rows))
     for row in rows:
-        person, message = _match_row(row, by_id, by_phone, by_name_village)
+        known, message = index.match(row)
         if message:
             plan.errors.append(RowError(row.number, [message]))
             continue
-        if person is not None:
-            keys = [("person", person.pk)]
-        elif row.id_number:
-            keys = [("id", row.id_number)]
-        elif row.phone:
-            keys = [("phone", row.phone, row.name)]
-        else:
-            keys = [("name", row.name, row.village.pk)]
-        if row.id_number:
-            keys.append(("id", row.id_number))
-        first = next((claimed[key] for key in keys if key in claimed), None)
-        if first is not None:
+        if known is not None and known.row_number is not None:
             plan.errors.append(
-                RowError(row.number, [_("the same person as row %(row)s") % {"row": first}])
+                RowError(
+                    row.number, [_("the same person as row %(row)s") % {"row": known.row_number}]
+                )
             )
             continue
-        for key in keys:
-            claimed[key] = row.number
-        row.person = person
-        if person is not None:
-            row.changes = _changes(row, person)
+        index.record(known, row)
+        row.person = known.person if known is not None else None
+        if row.person is not None:
+            row.changes = _changes(row, row.person)
         plan.rows.append(row)
-
-
-def _match_row(row, by_id, by_phone, by_name_village):
-    if row.id_number and row.id_number in by_id:
-        return by_id[row.id_number], None
-
-    def compatible(person):
-        return not (row.id_number and person.id_number and person.id_number != row.id_number)
-
-    if row.phone:
-        same = [p for p in by_phone.get(row.phone, []) if p.name == row.name and compatible(p)]
-        if len(same) == 1:
-            return same[0], None
-        if len(same) > 1:
-            return None, _("several people named %(name)s share this phone number") % {
-                "name": row.name
-            }
-    same = [
-        p
-        for p in by_name_village.get((row.name, row.village.pk), [])
-        if compatible(p) and not (row.phone and p.phone and p.phone != row.phone)
-    ]
-    if len(same) == 1:
-        return same[0], None
-    if len(same) > 1:
-        return None, _(
-            "%(village)s has %(count)s people named %(name)s; add a phone or ID number to tell"
-            " them apart"
-        ) % {"village": row.village.name, "count": len(same), "name": row.name}
-    return None, None
 
 
 def _changes(row: PlannedRow, person: Person) -> list[str]:

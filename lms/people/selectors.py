@@ -1,8 +1,10 @@
 """Reads about people, always through the scope of the user who asks."""
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 
-from .models import Person, RoleAssignment, Village
+from .identity import normalize_id_number, normalize_phone
+from .models import PartyBranch, Person, RoleAssignment, Village
 
 Role = RoleAssignment.Role
 
@@ -40,7 +42,7 @@ def villages_visible_to(user) -> QuerySet[Village]:
     assignment = RoleAssignment.objects.filter(user=user).select_related("township").first()
     if role == Role.TOWNSHIP_STAFF:
         if assignment.township_id is None:
-            return Village.objects.all()
+            return Village.objects.none()  # a role left half-filled grants nothing
         return Village.objects.filter(township_id=assignment.township_id)
     villages = Village.objects.filter(role_assignments=assignment)
     if role == Role.ORGANIZER and assignment.township_id and not villages.exists():
@@ -58,11 +60,42 @@ def visible_village_ids(user) -> set[int]:
     return cached
 
 
+def branches_visible_to(user) -> QuerySet[PartyBranch]:
+    """Party branches of the townships whose villages the user sees."""
+    if user_role(user) == Role.ADMINISTRATOR:
+        return PartyBranch.objects.all()
+    townships = villages_visible_to(user).values("township_id")
+    return PartyBranch.objects.filter(township_id__in=townships)
+
+
 def people_visible_to(user) -> QuerySet[Person]:
     """People a staff user may see: those whose home village is in their scope."""
     if user_role(user) == Role.ADMINISTRATOR:
         return Person.objects.all()
     return Person.objects.filter(village__in=villages_visible_to(user))
+
+
+def people_matching(people: QuerySet[Person], *, query: str, user) -> QuerySet[Person]:
+    """People whose name contains the query, or whose phone or ID number it is.
+
+    Only administrators match on part of a phone or ID number: for anyone else a partial
+    match would uncover the masked digits one search at a time. A whole number matches in
+    any spelling (+86, spaces, lower-case x).
+    """
+    query = query.strip()
+    if not query:
+        return people
+    condition = Q(name__icontains=query)
+    if user_sees_identifiers(user):
+        condition |= Q(phone__icontains=query) | Q(id_number__icontains=query)
+    for field, normalize in (("phone", normalize_phone), ("id_number", normalize_id_number)):
+        try:
+            value = normalize(query)
+        except ValidationError:
+            continue
+        if value:
+            condition |= Q(**{field: value})
+    return people.filter(condition)
 
 
 def user_can_see_person(user, person: Person) -> bool:

@@ -196,9 +196,8 @@ def person_merge(*, keep: Person, duplicate: Person, by) -> PersonMerge:
         )
 
     moved: dict[str, dict[str, int]] = {}
+    # Earlier merge logs of the duplicate move too: they cascade away with it otherwise.
     for relation in Person._meta.related_objects:
-        if relation.related_model is PersonMerge:
-            continue
         model, field = relation.related_model, relation.field
         label = f"{model._meta.label}.{field.name}"
         if relation.many_to_many:
@@ -223,8 +222,17 @@ def person_merge(*, keep: Person, duplicate: Person, by) -> PersonMerge:
             moved[label] = counts
 
     for field in _FILLABLE_FIELDS:
-        if not getattr(keep, field) and getattr(duplicate, field):
-            setattr(keep, field, getattr(duplicate, field))
+        value = getattr(duplicate, field)
+        if getattr(keep, field) or not value:
+            continue
+        # A household is of one village and a branch of one township: the duplicate's fill
+        # the kept record only where it lives.
+        if field == "household" and value.village_id != keep.village_id:
+            continue
+        if field == "branch" and value.township_id != keep.village.township_id:
+            continue
+        setattr(keep, field, value)
+    keep.is_party_member = keep.is_party_member or duplicate.is_party_member
     if duplicate.user_id and not keep.user_id:
         keep.user_id = duplicate.user_id
     merge = PersonMerge.objects.create(
@@ -248,8 +256,12 @@ def roster_import_apply(*, plan) -> dict[str, int]:
     """Write a validated roster plan: all rows or none. Returns counts by action.
 
     Households and party branches named in the file are created in the row's village and
-    township; villages never are (a typo must not create a village).
+    township; villages never are (a typo must not create a village). An empty cell keeps
+    what is recorded. Raises ValidationError, naming the row, if a record cannot be saved
+    (say another import took the same ID number meanwhile); nothing is then written.
     """
+    from django.core.exceptions import ValidationError
+
     from .models import Household, PartyBranch
     from .roster import RosterPlan
 
@@ -292,5 +304,13 @@ def roster_import_apply(*, plan) -> dict[str, int]:
                     defaults={"village": row.village},
                 )
             person.branch = branches[key]
-        person_save(person=person)
+        elif person.branch_id and person.branch.township_id != row.village.township_id:
+            person.branch = None  # moved township: the old branch no longer applies
+        try:
+            person_save(person=person)
+        except ValidationError as error:
+            raise ValidationError(
+                _("Row %(row)s: %(reason)s")
+                % {"row": row.number, "reason": "；".join(error.messages)}
+            ) from error
     return counts

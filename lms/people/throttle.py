@@ -8,22 +8,34 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 
+from .auth import users_for_identifier
 from .identity import normalize_phone
 
 
-def _account_key(identifier: str) -> str:
+def _account_keys(identifier: str) -> list[str]:
+    """What the failures are counted against: each account the identifier names.
+
+    Counting per account rather than per typed identifier means "+86 138 0013 8000", its
+    other spellings and the account's user name all share one count. An identifier that
+    names no account gets a count of its own, so the answer does not tell which exist.
+    """
+    users = users_for_identifier(identifier)
+    if users:
+        return [f"user:{user.pk}" for user in users]
     identifier = (identifier or "").strip()
     try:
-        identifier = normalize_phone(identifier) or identifier
-    except Exception:  # noqa: BLE001 - not a phone: a user name
-        identifier = identifier.lower()
-    return identifier
+        return ["name:" + (normalize_phone(identifier) or identifier)]
+    except ValidationError:  # not a phone: a user name
+        return ["name:" + identifier.lower()]
 
 
-def _cache_key(identifier: str, address: str) -> str:
-    raw = f"{_account_key(identifier)}|{address or '-'}"
-    return "login-fail:" + hashlib.sha256(raw.encode()).hexdigest()
+def _cache_keys(identifier: str, address: str) -> list[str]:
+    return [
+        "login-fail:" + hashlib.sha256(f"{account}|{address or '-'}".encode()).hexdigest()
+        for account in _account_keys(identifier)
+    ]
 
 
 def client_address(request) -> str:
@@ -38,20 +50,30 @@ def client_address(request) -> str:
 
 
 def login_is_locked(identifier: str, address: str) -> bool:
-    return cache.get(_cache_key(identifier, address), 0) >= settings.LOGIN_FAILURE_LIMIT
+    """Locked when any account the identifier names has too many failures from the address.
+
+    A phone shared by a household is locked when one of its accounts is: guessing through
+    the phone is guessing that account's password too.
+    """
+    counts = cache.get_many(_cache_keys(identifier, address)).values()
+    return any(count >= settings.LOGIN_FAILURE_LIMIT for count in counts)
 
 
 def login_failure_record(identifier: str, address: str) -> int:
-    key = _cache_key(identifier, address)
+    """Count one failure against every account the identifier names; the highest count."""
     timeout = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    if cache.add(key, 1, timeout):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout)
-        return 1
+    counts = []
+    for key in _cache_keys(identifier, address):
+        if cache.add(key, 1, timeout):
+            counts.append(1)
+            continue
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout)
+            counts.append(1)
+    return max(counts)
 
 
 def login_failures_clear(identifier: str, address: str) -> None:
-    cache.delete(_cache_key(identifier, address))
+    cache.delete_many(_cache_keys(identifier, address))

@@ -1,6 +1,7 @@
 """Admin registration for people and places: viewsets scoped to the user's villages."""
 
 import django_filters
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
@@ -9,12 +10,15 @@ from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
+from . import admin_views
 from .admin_forms import PersonAdminForm
 from .admin_scope import ScopedIndexView, ScopedModelViewSet
 from .identity import mask_id_number, mask_phone
 from .models import PartyBranch, Person, PersonMerge, RoleAssignment, Township, Village
 from .permissions import AdministratorOnlyPolicy, VillageScopedPolicy
 from .selectors import (
+    branches_visible_to,
+    people_matching,
     people_visible_to,
     user_sees_identifiers,
     villages_visible_to,
@@ -29,8 +33,15 @@ def _visible_villages(request):
     return villages_visible_to(request.user) if request else Village.objects.none()
 
 
+def _visible_branches(request):
+    if request is None:
+        return PartyBranch.objects.none()
+    return branches_visible_to(request.user)
+
+
 class PersonFilterSet(WagtailFilterSet):
     village = django_filters.ModelChoiceFilter(label=_("village"), queryset=_visible_villages)
+    branch = django_filters.ModelChoiceFilter(label=_("party branch"), queryset=_visible_branches)
 
     class Meta:
         model = Person
@@ -39,14 +50,29 @@ class PersonFilterSet(WagtailFilterSet):
 
 class PersonIndexView(ScopedIndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("village", "branch")
+        return super().get_base_queryset().select_related("village", "branch", "household")
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        return people_matching(queryset, query=self.search_query, user=self.request.user)
 
     def to_row_dict(self, item):
+        """Values as the roster import reads them, so an export can be edited and re-imported."""
         row = super().to_row_dict(item)
+        row["gender"] = item.get_gender_display() if item.gender else ""
+        row["is_party_member"] = "是" if item.is_party_member else "否"
+        row["household"] = item.household.number if item.household_id else ""
+        row["branch"] = item.branch.name if item.branch_id else ""
         if not user_sees_identifiers(self.request.user):
             row["phone"] = mask_phone(item.phone)
             row["id_number"] = mask_id_number(item.id_number)
         return row
+
+    @cached_property
+    def header_buttons(self):
+        button = admin_views.roster_import_header_button(self.request.user)
+        return [*super().header_buttons, button] if button else super().header_buttons
 
 
 class PersonViewSet(ScopedModelViewSet):
@@ -56,6 +82,8 @@ class PersonViewSet(ScopedModelViewSet):
     menu_order = 100
     add_to_admin_menu = False
     index_view_class = PersonIndexView
+    inspect_view_class = admin_views.PersonInspectView  # with “Merge duplicate record”
+    edit_view_class = admin_views.PersonEditView  # with “Merge duplicate record”
     inspect_view_enabled = True
     copy_view_enabled = False
     list_per_page = 50
@@ -139,7 +167,7 @@ class TownshipViewSet(ModelViewSet):
     form_fields = ["name"]
 
 
-class PartyBranchViewSet(ModelViewSet):
+class PartyBranchViewSet(ScopedModelViewSet):
     model = PartyBranch
     icon = "group"
     menu_label = _("Party branches")
@@ -149,6 +177,9 @@ class PartyBranchViewSet(ModelViewSet):
     search_fields = ["name"]
     search_backend_name = None
     form_fields = ["township", "village", "name"]
+
+    def scope_queryset(self, user):
+        return branches_visible_to(user).select_related("township", "village")
 
 
 class RoleAssignmentViewSet(ModelViewSet):
@@ -188,3 +219,9 @@ class PeopleGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_people_viewsets():
     return PeopleGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_people_admin_urls():
+    """The roster import (/admin/people/import/) and the merge of two records."""
+    return admin_views.urlpatterns

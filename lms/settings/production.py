@@ -35,5 +35,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Wagtail's page preview frames our own pages, so SAMEORIGIN rather than DENY (W019).
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
-# Behind nginx, the client address is the right-most X-Forwarded-For entry (login throttle).
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", True)
+# Behind nginx set TRUST_X_FORWARDED_FOR=true: the login throttle then takes the client
+# address from the right-most X-Forwarded-For entry. Off by default, since a server reached
+# directly would let a client forge the address it is counted by.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)

@@ -1,10 +1,12 @@
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from lms.people.identity import normalize_name
 from lms.people.models import Township
-from lms.people.roster import roster_plan
+from lms.people.roster import RosterPlan, roster_plan
 from lms.people.services import roster_import_apply
 from lms.people.tables import TableError
 
@@ -28,23 +30,12 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("File not found: %(file)s") % {"file": file})
-        township_obj = None
-        if township:
-            township_obj = Township.objects.filter(name=township.strip()).first()
-            if township_obj is None:
-                raise CommandError(_("There is no township “%(name)s”.") % {"name": township})
         try:
-            plan = roster_plan(path.read_bytes(), path.name, township=township_obj)
+            plan = roster_plan(path.read_bytes(), path.name, township=self._township(township))
         except TableError as error:
             raise CommandError(str(error)) from error
-
         if not plan.is_valid:
-            for error in plan.errors:
-                self.stderr.write(str(error))
-            raise CommandError(
-                _("%(bad)s invalid row(s); nothing was imported. Correct them and import again.")
-                % {"bad": len(plan.errors)}
-            )
+            self._refuse(plan)
 
         for row in plan.rows:
             if row.action != "unchanged":
@@ -58,5 +49,33 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(_("Dry run: nothing was written.") + " " + summary)
             return
-        roster_import_apply(plan=plan)
+        try:
+            roster_import_apply(plan=plan)
+        except ValidationError as error:
+            raise CommandError(
+                "；".join(error.messages) + " " + _("Nothing was imported.")
+            ) from error
         self.stdout.write(self.style.SUCCESS(_("Imported.") + " " + summary))
+
+    def _township(self, name: str | None) -> Township | None:
+        if not name:
+            return None
+        township = Township.objects.filter(name=normalize_name(name)).first()
+        if township is None:
+            raise CommandError(_("There is no township “%(name)s”.") % {"name": name})
+        return township
+
+    def _refuse(self, plan: RosterPlan):
+        """Report every invalid row (on stderr, one a line) and stop, having written nothing."""
+        for error in plan.errors:
+            self.stderr.write(str(error))
+        raise CommandError(
+            _(
+                "%(bad)s invalid row(s) (rows %(rows)s); nothing was imported. Correct them"
+                " and import again."
+            )
+            % {
+                "bad": len(plan.errors),
+                "rows": ", ".join(str(error.number) for error in plan.errors),
+            }
+        )

@@ -1,3 +1,5 @@
+import re
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -12,11 +14,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--villages",
             default="",
-            help="comma-separated village names, e.g. 东沟村,西沟村 (， and 、 work too)",
+            help="comma-separated village names, e.g. 东沟村,西沟村 (，、; and ； work too)",
         )
 
     def handle(self, *args, name, villages, **options):
-        names = [v for v in villages.replace("，", ",").replace("、", ",").split(",") if v.strip()]
+        names = [v for v in re.split(r"[,，、;；]", villages) if v.strip()]
         try:
             township, created = township_setup(name=name, village_names=names)
         except ValueError as error:

@@ -1,0 +1,523 @@
+"""Admin views beyond the people viewset: a roster import with a preview, and merging two
+records of one person.
+
+The rules live elsewhere (roster.roster_plan, services.roster_import_apply,
+services.person_merge); these views check who asks, keep the uploaded file between the
+preview and the confirmation, and show what will happen before anything is written.
+"""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import PurePosixPath
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import include, path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView
+from wagtail.admin import messages
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets.button import Button, HeaderButton
+
+from .admin_scope import ScopedEditView, ScopedInspectView
+from .exceptions import MergeRefused
+from .forms import PersonMergeSearchForm, RosterImportForm
+from .identity import mask_id_number, mask_phone
+from .models import Person, Township
+from .roster import RosterPlan, roster_plan
+from .selectors import (
+    people_matching,
+    user_is_administrator,
+    user_role,
+    user_sees_identifiers,
+    villages_visible_to,
+    visible_village_ids,
+)
+from .services import person_merge, roster_import_apply
+from .tables import TableError
+
+IMPORT_FOLDER = "imports"
+IMPORT_TOKEN_SALT = "lms.people.admin_views.roster-import"
+# Long enough to check a preview against the paper roster; stored files older than this
+# are deleted at the next upload.
+IMPORT_MAX_AGE = timedelta(hours=2)
+
+ACTION_LABELS = {
+    "create": gettext_lazy("New"),
+    "update": gettext_lazy("Update"),
+    "unchanged": gettext_lazy("Unchanged"),
+}
+
+
+def user_can_import_roster(user) -> bool:
+    """Staff who may add people; which villages a row may name is the roster plan's business."""
+    return user_role(user) is not None and user.has_perm("people.add_person")
+
+
+class _AllowedUsersMixin:
+    """Answer 403 to anyone else before anything is looked up, so no URL reveals a record.
+
+    Wagtail turns a raised PermissionDenied into a redirect to the dashboard; a refusal
+    here is a plain 403 page instead.
+    """
+
+    def user_is_allowed(self, user) -> bool:
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.user_is_allowed(request.user):
+            title = _("Permission denied")
+            return TemplateResponse(
+                request,
+                "people/admin/forbidden.html",
+                {"page_title": title, "header_title": title, "header_icon": "warning"},
+                status=403,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class _PeopleAdminMixin(WagtailAdminTemplateMixin):
+    """Breadcrumbs Home › People › this page."""
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("people:index"), "label": capfirst(Person._meta.verbose_name_plural)},
+            *self.get_extra_breadcrumbs_items(),
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_extra_breadcrumbs_items(self):
+        return []
+
+
+# --- Roster import ----------------------------------------------------------------------------
+
+
+@dataclass
+class StoredRoster:
+    """An uploaded roster kept between preview and confirmation, as named by its token."""
+
+    path: str
+    filename: str
+    township_id: int | None
+    fingerprint: str
+
+
+class ImportExpired(Exception):
+    """The token is forged, belongs to someone else, or is too old; its message is for the user."""
+
+
+def _import_token(*, user, stored: StoredRoster) -> str:
+    return signing.dumps(
+        {
+            "user": user.pk,
+            "path": stored.path,
+            "filename": stored.filename,
+            "township": stored.township_id,
+            "plan": stored.fingerprint,
+        },
+        salt=IMPORT_TOKEN_SALT,
+        compress=True,
+    )
+
+
+def _stored_roster(*, token: str, user) -> StoredRoster:
+    try:
+        data = signing.loads(token, salt=IMPORT_TOKEN_SALT)
+    except signing.BadSignature as error:
+        raise ImportExpired(_("This import is not valid; upload the file again.")) from error
+    if data.get("user") != user.pk or not data["path"].startswith(f"{IMPORT_FOLDER}/"):
+        raise ImportExpired(_("This import is not valid; upload the file again."))
+    stored = StoredRoster(data["path"], data["filename"], data["township"], data["plan"])
+    try:
+        signing.loads(token, salt=IMPORT_TOKEN_SALT, max_age=IMPORT_MAX_AGE)
+    except signing.SignatureExpired as error:
+        default_storage.delete(stored.path)
+        raise ImportExpired(
+            _("The preview is more than two hours old; upload the file again.")
+        ) from error
+    return stored
+
+
+def _plan_fingerprint(plan: RosterPlan) -> str:
+    """What the user was shown: every row's action and target. A confirmation writes only
+    if the plan at that moment is still the one previewed."""
+    shown = [
+        [row.number, row.action, row.person.pk if row.person else None, row.changes]
+        for row in plan.rows
+    ]
+    shown.append([error.number for error in plan.errors])
+    return hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:32]
+
+
+def _imports_sweep() -> None:
+    """Delete uploads whose preview was never confirmed nor cancelled (best effort)."""
+    cutoff = timezone.now() - IMPORT_MAX_AGE
+    try:
+        _folders, files = default_storage.listdir(IMPORT_FOLDER)
+        for name in files:
+            stored = f"{IMPORT_FOLDER}/{name}"
+            if default_storage.get_modified_time(stored) < cutoff:
+                default_storage.delete(stored)
+    except (FileNotFoundError, NotImplementedError, OSError):
+        pass
+
+
+class _RosterImportMixin(_AllowedUsersMixin, _PeopleAdminMixin):
+    page_title = gettext_lazy("Import roster")
+    header_icon = "upload"
+
+    def user_is_allowed(self, user) -> bool:
+        return user_can_import_roster(user)
+
+    def roster_plan(self, data: bytes, filename: str, township: Township | None) -> RosterPlan:
+        user = self.request.user
+        allowed = None if user_is_administrator(user) else visible_village_ids(user)
+        return roster_plan(data, filename, township=township, allowed_village_ids=allowed)
+
+    def render_preview(self, *, plan: RosterPlan, stored: StoredRoster, changed: bool = False):
+        """The preview, with a confirmation only for a plan without errors."""
+        masked = not user_sees_identifiers(self.request.user)
+        labels = {
+            field.name: field.verbose_name for field in Person._meta.get_fields() if field.concrete
+        }
+        rows = [
+            {
+                "number": row.number,
+                "action": row.action,
+                "action_label": ACTION_LABELS[row.action],
+                "name": row.name,
+                "village": row.village.name,
+                "phone": mask_phone(row.phone) if masked else row.phone,
+                "id_number": mask_id_number(row.id_number) if masked else row.id_number,
+                "changes": [labels.get(name, name) for name in row.changes],
+            }
+            for row in plan.rows
+        ]
+        token = ""
+        if plan.is_valid:
+            stored.fingerprint = _plan_fingerprint(plan)
+            token = _import_token(user=self.request.user, stored=stored)
+        self.template_name = "people/admin/roster_preview.html"
+        context = self.get_context_data(
+            plan=plan,
+            rows=rows,
+            errors=plan.errors,
+            filename=stored.filename,
+            token=token,
+            changed=changed,
+            counts={action: plan.count(action) for action in ACTION_LABELS},
+            total=len(plan.rows) + len(plan.errors),
+            confirm_url=reverse("people_admin:import_confirm"),
+            upload_url=reverse("people_admin:import"),
+        )
+        return self.render_to_response(context)
+
+
+class RosterImportView(_RosterImportMixin, FormView):
+    """Upload a roster; the answer is its preview. Nothing is written here."""
+
+    form_class = RosterImportForm
+    template_name = "people/admin/roster_upload.html"
+
+    @cached_property
+    def townships(self):
+        return Township.objects.filter(
+            villages__in=villages_visible_to(self.request.user)
+        ).distinct()
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "townships": self.townships}
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        township = form.cleaned_data.get("township")
+        if township is None and len(self.townships) == 1:
+            township = self.townships[0]
+        try:
+            plan = self.roster_plan(data, upload.name, township)
+        except TableError as error:
+            form.add_error("file", str(error))
+            return self.form_invalid(form)
+        stored = StoredRoster("", upload.name, township.pk if township else None, "")
+        if plan.is_valid:
+            # Kept only when there is something to confirm; the confirmation re-reads it.
+            _imports_sweep()
+            suffix = PurePosixPath(upload.name).suffix.lower()
+            stored.path = default_storage.save(
+                f"{IMPORT_FOLDER}/{uuid.uuid4().hex}{suffix}", ContentFile(data)
+            )
+        return self.render_preview(plan=plan, stored=stored)
+
+
+class RosterImportConfirmView(_RosterImportMixin, TemplateView):
+    """Write the previewed roster, planned again from the stored file against today's records."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            stored = _stored_roster(token=request.POST.get("token", ""), user=request.user)
+        except ImportExpired as error:
+            messages.error(request, str(error))
+            return redirect("people_admin:import")
+        if "cancel" in request.POST:
+            default_storage.delete(stored.path)
+            messages.success(request, _("Import cancelled; nothing was written."))
+            return redirect("people:index")
+        try:
+            with default_storage.open(stored.path, "rb") as handle:
+                data = handle.read()
+        except (FileNotFoundError, OSError):
+            messages.error(request, _("The uploaded file is no longer kept; upload it again."))
+            return redirect("people_admin:import")
+        township = Township.objects.filter(pk=stored.township_id).first()
+        try:
+            plan = self.roster_plan(data, stored.filename, township)
+        except TableError as error:
+            default_storage.delete(stored.path)
+            messages.error(request, str(error))
+            return redirect("people_admin:import")
+
+        if not plan.is_valid or _plan_fingerprint(plan) != stored.fingerprint:
+            # Records changed since the preview: show what would happen now instead.
+            if not plan.is_valid:
+                default_storage.delete(stored.path)
+            return self.render_preview(plan=plan, stored=stored, changed=True)
+
+        try:
+            counts = roster_import_apply(plan=plan)
+        except ValidationError as error:  # a record saved by someone else in the meantime
+            messages.error(request, " ".join(error.messages))
+            return self.render_preview(plan=plan, stored=stored)
+        default_storage.delete(stored.path)
+        messages.success(
+            request,
+            _("Roster imported: %(create)s new, %(update)s updated, %(unchanged)s unchanged.")
+            % counts,
+        )
+        return redirect("people:index")
+
+
+def roster_import_header_button(user) -> HeaderButton | None:
+    """The people listing's “Import roster” button, for those who may import."""
+    if not user_can_import_roster(user):
+        return None
+    return HeaderButton(_("Import roster"), url=reverse("people_admin:import"), icon_name="upload")
+
+
+# --- Merging two records of one person -------------------------------------------------------
+
+
+def _person_identifiers(person: Person, *, masked: bool) -> dict[str, str]:
+    if masked:
+        return {"phone": person.masked_phone, "id_number": person.masked_id_number}
+    return {"phone": person.phone, "id_number": person.id_number}
+
+
+def _attached_counts(person: Person) -> list[tuple[str, int]]:
+    """What points at a person (the records a merge moves), by kind, for the comparison."""
+    counts = []
+    for relation in Person._meta.related_objects:
+        model = relation.related_model
+        number = model._base_manager.filter(**{relation.field.name: person}).count()
+        if number:
+            counts.append((model._meta.verbose_name_plural, number))
+    return counts
+
+
+class _MergeMixin(_AllowedUsersMixin, _PeopleAdminMixin):
+    header_icon = "resubmit"
+
+    def user_is_allowed(self, user) -> bool:
+        return user_is_administrator(user)
+
+    def get_person(self, pk) -> Person:
+        person = (
+            Person.objects.select_related("village", "household", "branch", "user")
+            .filter(pk=pk)
+            .first()
+        )
+        if person is None:
+            raise Http404
+        return person
+
+    def get_extra_breadcrumbs_items(self):
+        return [{"url": reverse("people:inspect", args=[self.kept.pk]), "label": str(self.kept)}]
+
+
+class PersonMergeChooseView(_MergeMixin, TemplateView):
+    """Find the duplicate of a person: likely ones first, or by name, phone or ID number."""
+
+    page_title = gettext_lazy("Merge duplicate record")
+    template_name = "people/admin/merge_choose.html"
+    max_candidates = 50
+
+    def get(self, request, *args, pk, **kwargs):
+        self.kept = self.get_person(pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_candidates(self, query: str):
+        people = Person.objects.exclude(pk=self.kept.pk).select_related("village", "user")
+        if query:
+            people = people_matching(people, query=query, user=self.request.user)
+        else:
+            likely = Q(name=self.kept.name)
+            if self.kept.phone:
+                likely |= Q(phone=self.kept.phone)
+            if self.kept.id_number:
+                likely |= Q(id_number=self.kept.id_number)
+            people = people.filter(likely)
+        return people[: self.max_candidates]
+
+    def get_context_data(self, **kwargs):
+        form = PersonMergeSearchForm(self.request.GET or None)
+        query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+        masked = not user_sees_identifiers(self.request.user)
+        candidates = [
+            {
+                "person": person,
+                **_person_identifiers(person, masked=masked),
+                "compare_url": reverse(
+                    "people_admin:merge_confirm", args=[self.kept.pk, person.pk]
+                ),
+            }
+            for person in self.get_candidates(query)
+        ]
+        return super().get_context_data(
+            kept=self.kept,
+            kept_identifiers=_person_identifiers(self.kept, masked=masked),
+            form=form,
+            query=query,
+            candidates=candidates,
+            **kwargs,
+        )
+
+
+class PersonMergeConfirmView(_MergeMixin, TemplateView):
+    """Both records side by side; merging folds the duplicate into the kept record."""
+
+    page_title = gettext_lazy("Merge duplicate record")
+    template_name = "people/admin/merge_confirm.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.user_is_allowed(request.user):
+            self.kept = self.get_person(kwargs["pk"])
+            self.duplicate = self.get_person(kwargs["duplicate_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            merge = person_merge(keep=self.kept, duplicate=self.duplicate, by=request.user)
+        except MergeRefused as error:
+            messages.error(request, str(error))
+            return self.get(request, *args, **kwargs)
+        messages.success(
+            request,
+            _("%(merged)s (record %(merged_id)s) was merged into this record.")
+            % {"merged": merge.merged_name, "merged_id": merge.merged_person_id},
+        )
+        return redirect("people:inspect", self.kept.pk)
+
+    def get_context_data(self, **kwargs):
+        masked = not user_sees_identifiers(self.request.user)
+        records = []
+        for person in (self.kept, self.duplicate):
+            identifiers = _person_identifiers(person, masked=masked)
+            records.append(
+                {
+                    "person": person,
+                    "attached": _attached_counts(person),
+                    "fields": [
+                        (_("Name"), person.name),
+                        (_("Gender"), person.get_gender_display()),
+                        (_("Birth date"), person.birth_date or ""),
+                        (_("Ethnicity"), person.ethnicity),
+                        (_("Village"), person.village),
+                        (_("Household"), person.household or ""),
+                        (_("Phone"), identifiers["phone"]),
+                        (_("ID number"), identifiers["id_number"]),
+                        (_("Party member"), _("yes") if person.is_party_member else _("no")),
+                        (_("Party branch"), person.branch or ""),
+                        (_("Login account"), person.user or ""),
+                        (_("Created"), person.created_at),
+                    ],
+                }
+            )
+        kept, duplicate = records
+        return super().get_context_data(
+            kept=kept,
+            duplicate=duplicate,
+            rows=[
+                (label, kept_value, duplicate["fields"][index][1])
+                for index, (label, kept_value) in enumerate(kept["fields"])
+            ],
+            swap_url=reverse("people_admin:merge_confirm", args=[self.duplicate.pk, self.kept.pk]),
+            choose_url=reverse("people_admin:merge", args=[self.kept.pk]),
+            **kwargs,
+        )
+
+    def get_extra_breadcrumbs_items(self):
+        return [
+            *super().get_extra_breadcrumbs_items(),
+            {
+                "url": reverse("people_admin:merge", args=[self.kept.pk]),
+                "label": _("Choose the duplicate"),
+            },
+        ]
+
+
+class _MergeButtonMixin:
+    """Adds “Merge duplicate record” to the header menu of a person, for administrators."""
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if user_is_administrator(self.request.user):
+            buttons.append(
+                Button(
+                    _("Merge duplicate record"),
+                    url=reverse("people_admin:merge", args=[self.object.pk]),
+                    icon_name="resubmit",
+                    priority=40,
+                )
+            )
+        return buttons
+
+
+class PersonInspectView(_MergeButtonMixin, ScopedInspectView):
+    pass
+
+
+class PersonEditView(_MergeButtonMixin, ScopedEditView):
+    pass
+
+
+_patterns = [
+    path("import/", RosterImportView.as_view(), name="import"),
+    path("import/confirm/", RosterImportConfirmView.as_view(), name="import_confirm"),
+    path("merge/<int:pk>/", PersonMergeChooseView.as_view(), name="merge"),
+    path(
+        "merge/<int:pk>/<int:duplicate_pk>/",
+        PersonMergeConfirmView.as_view(),
+        name="merge_confirm",
+    ),
+]
+
+# Registered by wagtail_hooks under /admin/; the people viewset's own URLs share the prefix.
+urlpatterns = [path("people/", include((_patterns, "people_admin")))]
