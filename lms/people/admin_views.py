@@ -33,20 +33,21 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button, HeaderButton
 
 from .admin_scope import ScopedEditView, ScopedInspectView
-from .exceptions import MergeRefused
-from .forms import PersonMergeSearchForm, RosterImportForm
+from .exceptions import AccountRefused, MergeRefused
+from .forms import PersonMergeSearchForm, PersonPasswordForm, RosterImportForm
 from .identity import mask_id_number, mask_phone
 from .models import Person, Township
 from .roster import RosterPlan, roster_plan
 from .selectors import (
     people_matching,
+    people_visible_to,
     user_is_administrator,
     user_role,
     user_sees_identifiers,
     villages_visible_to,
     visible_village_ids,
 )
-from .services import person_merge, roster_import_apply
+from .services import person_merge, person_password_set, roster_import_apply
 from .tables import TableError
 
 IMPORT_FOLDER = "imports"
@@ -482,12 +483,86 @@ class PersonMergeConfirmView(_MergeMixin, TemplateView):
         ]
 
 
+# --- A villager's login account ----------------------------------------------------------------
+
+
+def user_can_manage_accounts(user) -> bool:
+    return user_role(user) is not None and user.has_perm("people.change_person")
+
+
+class PersonAccountView(_AllowedUsersMixin, _PeopleAdminMixin, FormView):
+    """Create a person's login account or reset its password (they log in by phone)."""
+
+    page_title = gettext_lazy("Login account")
+    header_icon = "key"
+    template_name = "people/admin/account.html"
+    form_class = PersonPasswordForm
+
+    def user_is_allowed(self, user) -> bool:
+        return user_can_manage_accounts(user)
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.user_is_allowed(request.user):
+            self.person = (
+                people_visible_to(request.user)
+                .select_related("village", "user")
+                .filter(pk=kwargs["pk"])
+                .first()
+            )
+            if self.person is None:
+                raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_extra_breadcrumbs_items(self):
+        return [
+            {"url": reverse("people:inspect", args=[self.person.pk]), "label": str(self.person)}
+        ]
+
+    def get_context_data(self, **kwargs):
+        masked = not user_sees_identifiers(self.request.user)
+        return super().get_context_data(
+            person=self.person,
+            login=(self.person.masked_phone if masked else self.person.phone)
+            or (self.person.user.username if self.person.user_id else ""),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        had_account = self.person.user_id is not None
+        try:
+            person_password_set(
+                person=self.person, password=form.cleaned_data["password1"], by=self.request.user
+            )
+        except AccountRefused as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        except ValidationError as error:
+            form.add_error("password1", error)
+            return self.form_invalid(form)
+        if had_account:
+            message = _("The password of %(name)s was reset.")
+        else:
+            message = _("%(name)s can now log in with their phone number and this password.")
+        messages.success(self.request, message % {"name": self.person.name})
+        return redirect("people:inspect", self.person.pk)
+
+
 class _MergeButtonMixin:
-    """Adds “Merge duplicate record” to the header menu of a person, for administrators."""
+    """Adds “Login account” (staff who may change the person) and “Merge duplicate record”
+    (administrators) to the header menu of a person."""
 
     @cached_property
     def header_more_buttons(self):
         buttons = list(super().header_more_buttons)
+        if user_can_manage_accounts(self.request.user):
+            buttons.append(
+                Button(
+                    _("Set login password"),
+                    url=reverse("people_admin:account", args=[self.object.pk]),
+                    icon_name="key",
+                    priority=30,
+                )
+            )
         if user_is_administrator(self.request.user):
             buttons.append(
                 Button(
@@ -510,6 +585,7 @@ class PersonEditView(_MergeButtonMixin, ScopedEditView):
 
 _patterns = [
     path("import/", RosterImportView.as_view(), name="import"),
+    path("account/<int:pk>/", PersonAccountView.as_view(), name="account"),
     path("import/confirm/", RosterImportConfirmView.as_view(), name="import_confirm"),
     path("merge/<int:pk>/", PersonMergeChooseView.as_view(), name="merge"),
     path(

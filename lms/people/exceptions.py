@@ -23,3 +23,9 @@ class InvalidCredentials(PeopleError):
 
 class MergeRefused(PeopleError):
     default_message = _("These two records cannot be merged.")
+
+
+class AccountRefused(PeopleError):
+    default_message = _(
+        "This person's account belongs to a member of staff; only an administrator may reset it."
+    )

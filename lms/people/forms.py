@@ -83,3 +83,24 @@ class PersonMergeSearchForm(forms.Form):
         required=False,
         max_length=64,
     )
+
+
+class PersonPasswordForm(forms.Form):
+    """A password set by staff for a villager, typed twice."""
+
+    password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            raise ValidationError(_("The two passwords differ."), code="password_mismatch")
+        return cleaned

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .exceptions import InvalidCredentials, LoginLocked, MergeRefused
+from .exceptions import AccountRefused, InvalidCredentials, LoginLocked, MergeRefused
 from .identity import normalize_name
 from .models import Person, PersonMerge, RoleAssignment, Township, Village
 from .throttle import login_failure_record, login_failures_clear, login_is_locked
@@ -90,18 +90,25 @@ def role_assign(
 
 @transaction.atomic
 def township_setup(*, name: str, village_names: list[str]) -> tuple[Township, list[Village]]:
-    """Create or update a township and its villages; returns the villages newly created."""
+    """Create or update a township and its villages; returns the villages newly created.
+
+    "东沟" and "东沟村" name one village (the roster import reads them so), so a name that
+    differs from an existing village only by the trailing 村 is that village, not a new one.
+    """
     name = normalize_name(name)
     if not name:
         raise ValueError(_("Enter the township's name."))
     township, _created = Township.objects.get_or_create(name=name)
+    existing = {village.name for village in township.villages.all()}
     created = []
     for village_name in dict.fromkeys(normalize_name(v) for v in village_names):
         if not village_name:
             continue
-        village, was_created = Village.objects.get_or_create(township=township, name=village_name)
-        if was_created:
-            created.append(village)
+        variants = {village_name, village_name + "村", village_name.removesuffix("村")}
+        if existing & variants:
+            continue
+        created.append(Village.objects.create(township=township, name=village_name))
+        existing.add(village_name)
     return township, created
 
 
@@ -126,6 +133,34 @@ def person_account_create(*, person: Person, password: str):
     user.save(update_fields=["first_name"])
     person.user = user
     person.save(update_fields=["user", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def person_password_set(*, person: Person, password: str, by):
+    """Create the person's login account, or reset its password, on behalf of staff.
+
+    The password must pass the site's password rules (ValidationError otherwise). Staff
+    may not take over a staff account this way: resetting the password of anyone with a
+    staff role is for administrators only (AccountRefused).
+    """
+    from django.contrib.auth.password_validation import validate_password
+
+    from .selectors import user_is_administrator, user_role
+
+    user = person.user
+    if (
+        user is not None
+        and (user.is_superuser or user_role(user))
+        and not (user_is_administrator(by))
+    ):
+        raise AccountRefused()
+    validate_password(password, user=user)
+    if user is None:
+        return person_account_create(person=person, password=password)
+    user.set_password(password)
+    user.is_active = True
+    user.save(update_fields=["password", "is_active"])
     return user
 
 

@@ -85,3 +85,12 @@ def test_villages_it_creates_are_the_ones_a_roster_may_name(tmp_path):
         ("张三", "东沟村"),
         ("李四", "西沟村"),
     ]
+
+
+def test_a_village_named_with_or_without_cun_is_not_created_twice(db):
+    call_command("setup_township", "东沟乡", "--villages", "东沟村,西沟", stdout=io.StringIO())
+
+    call_command("setup_township", "东沟乡", "--villages", "东沟,西沟村", stdout=io.StringIO())
+
+    names = sorted(Village.objects.values_list("name", flat=True))
+    assert names == ["东沟村", "西沟"]
