@@ -135,7 +135,7 @@ class Person(models.Model):
         FEMALE = "F", _("female")
         UNKNOWN = "", _("not recorded")
 
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(_("full name"), max_length=64)
     gender = models.CharField(
         _("gender"), max_length=1, choices=Gender.choices, blank=True, default=""
     )
