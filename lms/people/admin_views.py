@@ -576,7 +576,17 @@ class _MergeButtonMixin:
 
 
 class PersonInspectView(_MergeButtonMixin, ScopedInspectView):
-    pass
+    def get_is_party_member_display_value(self):
+        return _("yes") if self.object.is_party_member else _("no")
+
+    def get_household_display_value(self):
+        return self.object.household.number if self.object.household_id else ""
+
+    def get_user_display_value(self):
+        # Not the user name: a villager's user name is their (unmasked) phone number.
+        if not self.object.user_id:
+            return _("no account yet")
+        return _("active") if self.object.user.is_active else _("deactivated")
 
 
 class PersonEditView(_MergeButtonMixin, ScopedEditView):

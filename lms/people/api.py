@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 
 from .exceptions import LoginLocked, PeopleError
 from .identity import mask_id_number, mask_phone
@@ -70,10 +71,10 @@ def token_create(request, payload: TokenIn):
             request=request, identifier=payload.username, password=payload.password
         )
     except LoginLocked as error:
-        return 429, {"detail": str(error)}
+        return Status(429, {"detail": str(error)})
     except PeopleError as error:
-        return 401, {"detail": str(error)}
-    return 200, {"token": api_token_create(user=user)}
+        return Status(401, {"detail": str(error)})
+    return Status(200, {"token": api_token_create(user=user)})
 
 
 @people_router.get("/me", response=PersonOut)

@@ -135,6 +135,7 @@ class PersonViewSet(ScopedModelViewSet):
         "branch",
         "masked_phone",
         "masked_id_number",
+        "user",
     ]
     edit_handler = ObjectList(Person.panels, base_form_class=PersonAdminForm)
 

@@ -117,3 +117,18 @@ def test_person_page_offers_the_account_button_to_staff(client, secretary_a, vil
     page = client.get(reverse("people:inspect", args=[person.pk]), HTTP_ACCEPT_LANGUAGE="en")
 
     assert reverse("people_admin:account", args=[person.pk]) in page.content.decode()
+
+
+def test_person_page_shows_that_an_account_exists_but_not_its_phone_user_name(
+    client, secretary_a, village_a
+):
+    person = PersonFactory(village=village_a, phone="13912345699")
+    person_account_create(person=person, password="learner-pass-1")
+    client.force_login(secretary_a)
+
+    page = client.get(reverse("people:inspect", args=[person.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    html = page.content.decode()
+    assert "已开通" in html
+    assert "13912345699" not in html
+    assert "139****5699" in html
