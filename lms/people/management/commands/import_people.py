@@ -76,6 +76,12 @@ class Command(BaseCommand):
             )
             % {
                 "bad": len(plan.errors),
-                "rows": ", ".join(str(error.number) for error in plan.errors),
+                "rows": _row_list([error.number for error in plan.errors]),
             }
         )
+
+
+def _row_list(numbers: list[int], limit: int = 20) -> str:
+    """ "3, 5, 9" — or the first `limit` and an ellipsis: every row is listed above anyway."""
+    shown = ", ".join(str(number) for number in numbers[:limit])
+    return shown + ("…" if len(numbers) > limit else "")
