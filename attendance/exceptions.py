@@ -1,0 +1,37 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class AttendanceError(Exception):
+    """A rule about sessions or attendance was broken; the message is for the user."""
+
+    default_message = _("The request could not be completed.")
+
+    def __init__(self, message=None):
+        super().__init__(str(message or self.default_message))
+
+
+class SessionCancelled(AttendanceError):
+    default_message = _("This session has been cancelled.")
+
+
+class SignInNotOpen(AttendanceError):
+    default_message = _("Sign-in for this session is not open.")
+
+
+class SignInRefused(AttendanceError):
+    default_message = _("This sign-in code is not valid. Scan the code on the screen again.")
+
+
+class SessionHasAttendance(AttendanceError):
+    default_message = _(
+        "People have already signed in to this session, so it cannot be cancelled. "
+        "Correct their records first if the session really did not take place."
+    )
+
+
+class BookingConflict(AttendanceError):
+    default_message = _("The venue or the trainer is already booked at that time.")
+
+
+class AmbiguousPerson(AttendanceError):
+    default_message = _("Several people match; choose the right one.")

@@ -1,0 +1,44 @@
+"""Reads about sessions and attendance, through the scope of the user who asks."""
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from lms.people.selectors import villages_visible_to
+
+from .models import AttendanceRecord, Registration, TrainingSession
+
+
+def sessions_visible_to(user) -> QuerySet[TrainingSession]:
+    """Sessions held in the villages a user may see (organizers and secretaries: theirs)."""
+    return TrainingSession.objects.filter(village__in=villages_visible_to(user))
+
+
+def sessions_held(sessions: QuerySet[TrainingSession], now=None) -> QuerySet[TrainingSession]:
+    """期: held, or planned and already over (it becomes held when it ends); never cancelled."""
+    now = now or timezone.now()
+    return sessions.filter(
+        Q(status=TrainingSession.Status.HELD)
+        | Q(status=TrainingSession.Status.PLANNED, ends_at__lte=now)
+    )
+
+
+def attendance_came(records: QuerySet[AttendanceRecord]) -> QuerySet[AttendanceRecord]:
+    """人次: the records of people who came (present, late, left early)."""
+    return records.filter(status__in=AttendanceRecord.CAME).exclude(
+        session__status=TrainingSession.Status.CANCELLED
+    )
+
+
+def session_counts(session: TrainingSession) -> dict[str, int]:
+    """Arrivals against the invited roster, for the organizer's screen."""
+    by_status = dict(
+        session.attendance.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    came = sum(by_status.get(status, 0) for status in AttendanceRecord.CAME)
+    invited = session.registrations.filter(status=Registration.Status.REGISTERED).count()
+    return {
+        "came": came,
+        "invited": invited,
+        "waitlisted": session.registrations.filter(status=Registration.Status.WAITLISTED).count(),
+        **{status: by_status.get(status, 0) for status in AttendanceRecord.Status.values},
+    }

@@ -1,0 +1,242 @@
+"""Writing attendance: one record per person per session, every change kept, hours credited.
+
+Every way of signing in (QR, code, walk-in, roll-call, paper sheet, a person's own code)
+ends in `attendance_mark` or `attendance_sign_in`, so the rules live here once.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from lms.ledger.models import StudyHoursEntry
+from lms.ledger.services import ledger_record, ledger_withdraw
+
+from .exceptions import SessionCancelled, SessionHasAttendance, SignInNotOpen
+from .models import AttendanceChange, AttendanceRecord, TrainingSession
+
+Status = AttendanceRecord.Status
+Method = AttendanceRecord.Method
+# Signing out this long before the end counts as leaving early.
+LEAVE_EARLY_MARGIN = datetime.timedelta(minutes=10)
+
+
+def _record_for_update(*, session, person, status, method) -> tuple[AttendanceRecord, bool]:
+    """The person's record for the session, locked; created if missing (race-safe).
+
+    Two phones signing the same person in at once both reach the INSERT; the unique
+    constraint lets one win, and the other then reads the winner's row.
+    """
+    record = (
+        AttendanceRecord.objects.select_for_update().filter(session=session, person=person).first()
+    )
+    if record is not None:
+        return record, False
+    try:
+        with transaction.atomic():
+            return (
+                AttendanceRecord.objects.create(
+                    session=session, person=person, status=status, method=method
+                ),
+                True,
+            )
+    except IntegrityError:
+        return AttendanceRecord.objects.select_for_update().get(
+            session=session, person=person
+        ), False
+
+
+def _log_change(record, *, before: str, method: str, by, note: str = "") -> None:
+    AttendanceChange.objects.create(
+        record=record,
+        from_status=before,
+        to_status=record.status,
+        method=method,
+        changed_by=by if by is not None and by.is_authenticated else None,
+        note=note[:200],
+    )
+
+
+def attendance_ledger_sync(record: AttendanceRecord) -> None:
+    """Credit the session's hours for present and late; withdraw them otherwise."""
+    session = record.session
+    if record.status in AttendanceRecord.CREDITED and session.status != session.Status.CANCELLED:
+        ledger_record(
+            person_id=record.person_id,
+            on=session.local_date,
+            hours=session.study_hours,
+            track=session.track,
+            source_kind=StudyHoursEntry.Source.ATTENDANCE,
+            source_id=record.pk,
+        )
+    else:
+        ledger_withdraw(source_kind=StudyHoursEntry.Source.ATTENDANCE, source_id=record.pk)
+
+
+def session_ledger_resync(*, session: TrainingSession) -> None:
+    """After a session's hours, track or date change: recompute its attendees' credits."""
+    for record in session.attendance.select_related("session"):
+        attendance_ledger_sync(record)
+
+
+def _mark_held(session: TrainingSession) -> None:
+    if session.status == session.Status.PLANNED:
+        TrainingSession.objects.filter(pk=session.pk, status=session.Status.PLANNED).update(
+            status=session.Status.HELD
+        )
+        session.status = session.Status.HELD
+
+
+@transaction.atomic
+def attendance_mark(
+    *,
+    session: TrainingSession,
+    person,
+    status: str,
+    method: str,
+    by=None,
+    at: datetime.datetime | None = None,
+    excused_by: str = "",
+    note: str = "",
+) -> AttendanceRecord:
+    """Set a person's status for a session (roll-call, import, staff correction).
+
+    Creates the record or changes it; logs who, when and how; credits or withdraws hours.
+    """
+    if session.status == session.Status.CANCELLED:
+        raise SessionCancelled()
+    at = at or timezone.now()
+    record, created = _record_for_update(
+        session=session, person=person, status=status, method=method
+    )
+    before = "" if created else record.status
+    if not created and before == status and not excused_by:
+        return record
+    record.status = status
+    record.method = method
+    if status in AttendanceRecord.CAME and record.signed_in_at is None:
+        record.signed_in_at = at
+    record.excused_by = excused_by if status == Status.EXCUSED else ""
+    record.recorded_by = by if by is not None and by.is_authenticated else None
+    record.save()
+    _log_change(record, before=before, method=method, by=by, note=note)
+    record.session = session
+    attendance_ledger_sync(record)
+    if status in AttendanceRecord.CAME:
+        _mark_held(session)
+    return record
+
+
+def sign_in_window_message(session: TrainingSession, now: datetime.datetime) -> str | None:
+    """Why sign-in is refused now, in the user's words; None when it is open."""
+    if session.status == session.Status.CANCELLED:
+        return str(SessionCancelled.default_message)
+    if now < session.sign_in_opens_at:
+        opens = timezone.localtime(session.sign_in_opens_at)
+        return _("Sign-in opens at %(time)s.") % {
+            "time": formats.date_format(opens, "DATETIME_FORMAT")
+        }
+    if now > session.ends_at:
+        return _("This session has ended; sign-in is closed. Ask the organizer to record you.")
+    return None
+
+
+@transaction.atomic
+def attendance_sign_in(
+    *,
+    session: TrainingSession,
+    person,
+    method: str,
+    by=None,
+    at: datetime.datetime | None = None,
+) -> tuple[AttendanceRecord, bool]:
+    """A person signs in (or is signed in) while the window is open: present, or late.
+
+    Signing in twice changes nothing; returns (record, newly_signed_in).
+    """
+    at = at or timezone.now()
+    refusal = sign_in_window_message(session, at)
+    if refusal:
+        raise SignInNotOpen(refusal)
+    status = Status.LATE if at > session.late_from else Status.PRESENT
+    record, created = _record_for_update(
+        session=session, person=person, status=status, method=method
+    )
+    if not created and record.status in AttendanceRecord.CAME:
+        return record, False
+    before = "" if created else record.status
+    record.status = status
+    record.method = method
+    record.signed_in_at = at
+    record.excused_by = ""
+    record.recorded_by = by if by is not None and by.is_authenticated else None
+    record.save()
+    _log_change(record, before=before, method=method, by=by)
+    record.session = session
+    attendance_ledger_sync(record)
+    _mark_held(session)
+    return record, True
+
+
+@transaction.atomic
+def attendance_sign_out(
+    *, session: TrainingSession, person, method: str, by=None, at=None
+) -> AttendanceRecord | None:
+    """签退: records the time; leaving well before the end makes the record 'left early'."""
+    at = at or timezone.now()
+    record = (
+        AttendanceRecord.objects.select_for_update()
+        .filter(session=session, person=person, status__in=AttendanceRecord.CAME)
+        .first()
+    )
+    if record is None:
+        return None
+    record.signed_out_at = at
+    before = record.status
+    if at < session.ends_at - LEAVE_EARLY_MARGIN:
+        record.status = Status.LEFT_EARLY
+    record.save()
+    if before != record.status:
+        _log_change(record, before=before, method=method, by=by, note=_("signed out early"))
+        record.session = session
+        attendance_ledger_sync(record)
+    return record
+
+
+@transaction.atomic
+def session_close(*, session: TrainingSession) -> TrainingSession:
+    """When a session ends it counts as held; on a sign-out session, who never signed out
+    left early."""
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if session.status == session.Status.CANCELLED or session.ends_at > timezone.now():
+        return session
+    _mark_held(session)
+    if session.requires_sign_out:
+        for record in session.attendance.filter(
+            status__in=AttendanceRecord.CREDITED, signed_out_at__isnull=True
+        ):
+            before = record.status
+            record.status = Status.LEFT_EARLY
+            record.save(update_fields=["status", "updated_at"])
+            _log_change(
+                record,
+                before=before,
+                method=Method.MANUAL,
+                by=None,
+                note=_("did not sign out"),
+            )
+            record.session = session
+            attendance_ledger_sync(record)
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: TrainingSession, by=None) -> TrainingSession:
+    """Cancel a session nobody attended; a cancelled session never counts."""
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if session.attendance.filter(status__in=AttendanceRecord.CAME).exists():
+        raise SessionHasAttendance()
+    session.status = session.Status.CANCELLED
+    session.save(update_fields=["status", "updated_at"])
+    return session
