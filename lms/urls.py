@@ -11,6 +11,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),
     path("accounts/", include("lms.people.urls")),
+    path("training/", include("attendance.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

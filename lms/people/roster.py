@@ -192,7 +192,7 @@ def _phone(value) -> str:
 # --- Villages ---------------------------------------------------------------------------------
 
 
-class _VillageIndex:
+class VillageIndex:
     """Looks villages up by name, tolerating a missing or extra trailing 村 and the
     township's name in front (东沟乡东沟村), which also tells villages of one name apart."""
 
@@ -229,7 +229,7 @@ def roster_plan(
     """
     table = read_table(data, filename, aliases=COLUMN_ALIASES, required=REQUIRED_COLUMNS)
     plan = RosterPlan()
-    villages = _VillageIndex(township)
+    villages = VillageIndex(township)
     parsed: list[PlannedRow] = []
 
     for row in table:
@@ -244,7 +244,7 @@ def roster_plan(
     return plan
 
 
-def _parse_row(row: TableRow, villages: _VillageIndex, allowed: set[int] | None):
+def _parse_row(row: TableRow, villages: VillageIndex, allowed: set[int] | None):
     """The row's values, normalised, and the reasons it cannot be imported (if any)."""
     values = row.values
     name = normalize_name(_text(values.get("name")))
@@ -295,7 +295,7 @@ def _name_problems(name: str) -> list[str]:
     return []
 
 
-def _village(name: str, villages: _VillageIndex, allowed: set[int] | None):
+def _village(name: str, villages: VillageIndex, allowed: set[int] | None):
     """(village, None) or (None, the reason the row's village cannot be used)."""
     name = normalize_name(name)
     if not name:
