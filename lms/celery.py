@@ -10,6 +10,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
 
-app = Celery("lms")
+# DjangoTask adds delay_on_commit: work is queued only once the transaction that asked
+# for it has committed, so a worker never looks for rows that are not there yet.
+app = Celery("lms", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -168,7 +168,13 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Sessions that have ended count as held; sign-out sessions settle who left early.
+    "attendance-close-ended-sessions": {
+        "task": "attendance.close_ended_sessions",
+        "schedule": 300.0,
+    },
+}
 
 # --- Wagtail ----------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = os.environ.get("SITE_NAME", "双育")

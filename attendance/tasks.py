@@ -1,0 +1,37 @@
+"""Background work for attendance (Celery). Thin: ids in, one service call each."""
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import TrainingSession
+from .services import session_close
+
+# Sessions that ended within this window are closed; older ones were closed before.
+CLOSE_LOOKBACK = datetime.timedelta(days=2)
+
+
+@shared_task(name="attendance.close_session")
+def session_close_task(session_id: int) -> str:
+    session = TrainingSession.objects.filter(pk=session_id).first()
+    if session is None:
+        return "gone"
+    return session_close(session=session).status
+
+
+@shared_task(name="attendance.close_ended_sessions")
+def sessions_close_ended_task() -> int:
+    """Beat, every few minutes: ended sessions become held; sign-out sessions settle who left.
+
+    Safe to run twice: session_close changes nothing on a session already closed.
+    """
+    now = timezone.now()
+    ended = TrainingSession.objects.filter(
+        ends_at__lte=now, ends_at__gte=now - CLOSE_LOOKBACK
+    ).exclude(status=TrainingSession.Status.CANCELLED)
+    count = 0
+    for session_id in ended.values_list("pk", flat=True):
+        session_close_task.delay_on_commit(session_id)
+        count += 1
+    return count
