@@ -48,7 +48,7 @@ format: venv
 
 ## messages: refresh and compile the translation catalogues
 messages: venv
-	$(PY) manage.py makemessages -l zh_Hans --no-location --ignore=.venv --ignore=staticfiles --ignore=test-results --ignore=tests
+	$(PY) manage.py makemessages -l zh_Hans --no-location --ignore=.venv --ignore=staticfiles --ignore=test-results --ignore=tests --ignore=benchmarks
 	$(PY) manage.py compilemessages --ignore=.venv
 
 ## worker / beat: a Celery worker and the scheduler (needs CELERY_BROKER_URL)

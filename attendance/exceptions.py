@@ -35,3 +35,23 @@ class BookingConflict(AttendanceError):
 
 class AmbiguousPerson(AttendanceError):
     default_message = _("Several people match; choose the right one.")
+
+
+class SignInExpired(SignInRefused):
+    """A genuine QR code, but from more than a minute ago: a photo, not the screen."""
+
+    default_message = _(
+        "This QR code has expired. Scan the latest QR code on the screen at the venue."
+    )
+
+
+class PersonCodeInvalid(AttendanceError):
+    default_message = _("This is not a valid personal sign-in code. Check the number.")
+
+
+class EvaluationRefused(AttendanceError):
+    default_message = _("Only people who attended the session can rate it.")
+
+
+class WalkInClosed(AttendanceError):
+    default_message = _("This walk-in has already been dealt with.")

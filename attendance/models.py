@@ -375,3 +375,66 @@ class SheetPhoto(models.Model):
 
     def __str__(self):
         return f"{self.session} · {self.uploaded_at:%Y-%m-%d %H:%M}"
+
+
+class PendingWalkIn(models.Model):
+    """A walk-in whose name, village and phone fit several people on the roster.
+
+    Nobody is created or signed in: the attendee is sent to the sign-in desk and the
+    organizer decides who it is (or that it is someone new) from the session's screen.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the organizer")
+        RESOLVED = "resolved", _("resolved")
+        DISMISSED = "dismissed", _("dismissed")
+
+    session = models.ForeignKey(
+        TrainingSession,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="pending_walk_ins",
+    )
+    name = models.CharField(_("full name"), max_length=64)
+    village = models.ForeignKey(
+        "people.Village", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    phone = models.CharField(_("phone"), max_length=16, blank=True, default="")
+    arrived_at = models.DateTimeField(_("arrived at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Who the organizer decided it was."),
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["arrived_at", "pk"]
+        verbose_name = _("pending walk-in")
+        verbose_name_plural = _("pending walk-ins")
+        constraints = [
+            # Pressing "sign in" twice asks the organizer once.
+            models.UniqueConstraint(
+                fields=["session", "village", "name", "phone"],
+                condition=Q(status="pending"),
+                name="walk_in_pending_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.village}) · {self.session}"

@@ -1,6 +1,6 @@
 """Reads about sessions and attendance, through the scope of the user who asks."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
 from lms.people.selectors import villages_visible_to
@@ -41,4 +41,21 @@ def session_counts(session: TrainingSession) -> dict[str, int]:
         "invited": invited,
         "waitlisted": session.registrations.filter(status=Registration.Status.WAITLISTED).count(),
         **{status: by_status.get(status, 0) for status in AttendanceRecord.Status.values},
+    }
+
+
+def session_evaluation_summary(session: TrainingSession) -> dict:
+    """满意度 for the organizer: the average rating of those who came, and how many of them
+    answered (the response rate is responses over the people who came)."""
+    came = session.attendance.filter(status__in=AttendanceRecord.CAME)
+    rated = session.evaluations.filter(person__in=came.values("person")).aggregate(
+        responses=Count("pk"), average=Avg("satisfaction")
+    )
+    came_count = came.count()
+    responses = rated["responses"]
+    return {
+        "responses": responses,
+        "came": came_count,
+        "average": round(rated["average"], 1) if rated["average"] is not None else None,
+        "response_rate": round(responses / came_count, 3) if came_count else None,
     }

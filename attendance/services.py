@@ -111,8 +111,8 @@ def attendance_mark(
         session=session, person=person, status=status, method=method
     )
     before = "" if created else record.status
-    if not created and before == status and not excused_by:
-        return record
+    if not created and before == status and excused_by in ("", record.excused_by):
+        return record  # nothing changes: no history entry, no ledger write
     record.status = status
     record.method = method
     if status in AttendanceRecord.CAME and record.signed_in_at is None:

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 from wagtail.api.v3.auth import BearerTokenAuth
 
+from attendance.api import router as attendance_router
 from lms.people.api import auth_router, people_router
 
 api = NinjaAPI(
@@ -19,3 +20,4 @@ api = NinjaAPI(
 )
 api.add_router("/auth/", auth_router)
 api.add_router("/people/", people_router)
+api.add_router("/attendance/", attendance_router)

@@ -2,7 +2,7 @@
 
 Deterministic (a fixed random seed) and idempotent: people are keyed by ID number, users by
 user name, so running it again changes nothing. Later apps add their own demo data through
-their own `seed_demo` hooks.
+their own demo modules, gathered by `manage.py seed_demo` (lms.home).
 """
 
 import datetime

@@ -20,18 +20,33 @@ ROLE_GROUP_NAMES = {
     Role.TOWNSHIP_STAFF: "乡镇工作人员",
     Role.ADMINISTRATOR: "管理员",
 }
+# Sessions in the admin (their villages only: the scope is the selectors').
+_SESSION_PERMISSIONS = [
+    "attendance.view_trainingsession",
+    "attendance.add_trainingsession",
+    "attendance.change_trainingsession",
+    "attendance.view_sessionkind",
+    "attendance.view_attendancerecord",
+    "attendance.view_registration",
+    "attendance.add_registration",
+    "attendance.change_registration",
+    "attendance.view_sheetphoto",
+    "attendance.add_sheetphoto",
+]
 ROLE_PERMISSIONS = {
     Role.ORGANIZER: [
         "wagtailadmin.access_admin",
         "people.view_person",
         "people.add_person",
         "people.change_person",
+        *_SESSION_PERMISSIONS,
     ],
     Role.SECRETARY: [
         "wagtailadmin.access_admin",
         "people.view_person",
         "people.add_person",
         "people.change_person",
+        *_SESSION_PERMISSIONS,
     ],
     Role.TOWNSHIP_STAFF: [
         "wagtailadmin.access_admin",
@@ -44,6 +59,10 @@ ROLE_PERMISSIONS = {
         "people.add_partybranch",
         "people.change_partybranch",
         "people.view_household",
+        *_SESSION_PERMISSIONS,
+        "attendance.delete_trainingsession",
+        "attendance.add_sessionkind",
+        "attendance.change_sessionkind",
     ],
     Role.ADMINISTRATOR: ["wagtailadmin.access_admin"]
     + [
@@ -51,7 +70,13 @@ ROLE_PERMISSIONS = {
         for action in ("add", "change", "delete", "view")
         for model in ("person", "village", "township", "partybranch", "household", "roleassignment")
     ]
-    + ["people.view_personmerge", "people.add_user", "people.change_user", "people.view_user"],
+    + ["people.view_personmerge", "people.add_user", "people.change_user", "people.view_user"]
+    + [
+        f"attendance.{action}_{model}"
+        for action in ("add", "change", "delete", "view")
+        for model in ("trainingsession", "sessionkind", "registration", "sheetphoto")
+    ]
+    + ["attendance.view_attendancerecord"],
 }
 
 

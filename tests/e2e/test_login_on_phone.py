@@ -5,7 +5,9 @@ import pytest
 from lms.people.services import person_account_create
 from tests.factories.people import PersonFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the home page comes from a data migration, which an earlier
+# transactional test would otherwise have flushed away.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _fits_the_screen(page) -> bool:

@@ -1,0 +1,373 @@
+"""A paper sign-in sheet (签到表) typed into a spreadsheet: plan first, write only a valid plan.
+
+`sheet_import_plan` reads, validates and matches every row and writes nothing;
+`sheet_import_apply` writes a valid plan, all rows or none, through `attendance_mark` (so
+every record keeps its history and credits or withdraws hours). The command
+`import_attendance` and the admin's preview both use these two.
+
+Who a row is: attendance.matching.match_person, the rule the walk-in form uses (name in the
+village; the phone tells two people of one name apart). Someone not on the roster is added
+in the row's village with the row's phone and listed; a row the phone cannot decide is an
+error. Importing the same sheet again changes nothing; a corrected sheet updates statuses.
+"""
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from lms.people.identity import normalize_name, normalize_phone, to_halfwidth
+from lms.people.models import Person, Village
+from lms.people.roster import RowError, VillageIndex, _name_problems
+from lms.people.roster import _text as cell_text
+from lms.people.services import person_save
+from lms.people.tables import TableRow, read_table
+
+from .exceptions import SessionCancelled
+from .matching import match_person
+from .models import AttendanceRecord, TrainingSession
+from .services import attendance_mark
+
+Status = AttendanceRecord.Status
+
+# header_key(column title) → field. The first title of each field is the template's.
+COLUMN_ALIASES = {
+    "姓名": "name",
+    "名字": "name",
+    "参训人员": "name",
+    "name": "name",
+    "村": "village",
+    "村名": "village",
+    "所在村": "village",
+    "所属村": "village",
+    "行政村": "village",
+    "village": "village",
+    "手机号": "phone",
+    "手机号码": "phone",
+    "手机": "phone",
+    "电话": "phone",
+    "电话号码": "phone",
+    "联系电话": "phone",
+    "联系方式": "phone",
+    "phone": "phone",
+    "mobile": "phone",
+    "签到状态": "status",
+    "状态": "status",
+    "签到": "status",
+    "签到情况": "status",
+    "出勤": "status",
+    "出勤情况": "status",
+    "考勤": "status",
+    "status": "status",
+    "attendance": "status",
+    "批准人": "excused_by",
+    "请假批准人": "excused_by",
+    "准假人": "excused_by",
+    "excused_by": "excused_by",
+    "备注": "note",
+    "note": "note",
+}
+REQUIRED_COLUMNS = ("name",)
+
+# The words paper sheets use for each status, compared half-width, lower case, no spaces.
+STATUS_WORDS = {
+    Status.PRESENT: {"出席", "到", "已到", "到会", "签到", "已签到", "出勤", "参加", "在"}
+    | {"√", "✓", "✔", "☑", "v", "y", "yes", "present"},
+    Status.LATE: {"迟到", "迟", "late"},
+    Status.LEFT_EARLY: {"早退", "leftearly"},
+    Status.EXCUSED: {"请假", "假", "病假", "事假", "公假", "已请假", "excused", "leave"},
+    Status.ABSENT: {"缺席", "未到", "缺勤", "没到", "未参加", "旷课", "×", "✗", "✘", "x"}
+    | {"absent", "no"},
+}
+# What the sheet's own words are, for the output: 出席 / 迟到 / 早退 / 请假 / 缺席.
+STATUS_SHEET_WORDS = {
+    Status.PRESENT: "出席",
+    Status.LATE: "迟到",
+    Status.LEFT_EARLY: "早退",
+    Status.EXCUSED: "请假",
+    Status.ABSENT: "缺席",
+}
+# A phone printed masked on the sign-in sheet (****5678, 138****5678) and typed back as is.
+_MASKED_PHONE = re.compile(r"(\d*)[*xX]{2,}(\d{2,})")
+_EXCUSED_BY_LENGTH = AttendanceRecord._meta.get_field("excused_by").max_length
+
+
+@dataclass
+class SheetRow:
+    number: int
+    name: str
+    village: Village
+    phone: str
+    status: str
+    excused_by: str = ""
+    phone_mask: tuple[str, str] | None = None  # (first, last digits) of a masked phone
+    person: Person | None = None  # an unsaved Person until written, when new
+    is_new_person: bool = False
+    record: AttendanceRecord | None = None  # the person's record for the session, if any
+    action: str = "create"  # what the import does to the record: create, update, unchanged
+
+
+def _record_action(row: SheetRow) -> str:
+    record = row.record
+    if record is None:
+        return "create"
+    if record.status != row.status:
+        return "update"
+    if row.status == Status.EXCUSED and row.excused_by and row.excused_by != record.excused_by:
+        return "update"
+    return "unchanged"
+
+
+@dataclass
+class SheetPlan:
+    session: TrainingSession
+    filename: str = ""
+    rows: list[SheetRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def new_people(self) -> list[SheetRow]:
+        return [row for row in self.rows if row.is_new_person]
+
+
+def parse_status(value, *, has_name: bool) -> str:
+    """The record status a sheet's cell means; an empty cell beside a name means present."""
+    text = unicodedata.normalize("NFKC", cell_text(value)).lower()
+    word = "".join(char for char in text if not char.isspace() and char not in "_-.。")
+    if not word:
+        if has_name:
+            return Status.PRESENT
+        raise ValueError(_("the status is empty"))
+    for status, words in STATUS_WORDS.items():
+        if word in words or word == status.value.replace("_", ""):
+            return status
+    raise ValueError(
+        _("unknown status “%(value)s”; write 出席, 迟到, 请假 or 缺席")
+        % {"value": cell_text(value)}
+    )
+
+
+# --- Planning ---------------------------------------------------------------------------------
+
+
+def sheet_import_plan(data: bytes, filename: str, *, session: TrainingSession) -> SheetPlan:
+    """Validate and match every row of a sign-in sheet for a session. Writes nothing.
+
+    Raises tables.TableError if the file cannot be read, SessionCancelled for a cancelled
+    session.
+    """
+    if session.status == TrainingSession.Status.CANCELLED:
+        raise SessionCancelled()
+    table = read_table(data, filename, aliases=COLUMN_ALIASES, required=REQUIRED_COLUMNS)
+    plan = SheetPlan(session=session, filename=filename)
+    villages = VillageIndex(None)
+    parsed = []
+    for row in table:
+        if _is_empty_line(row):
+            continue
+        planned, messages = _parse_row(row, villages, session)
+        if messages:
+            plan.errors.append(RowError(row.number, messages))
+        else:
+            parsed.append(planned)
+    _match(parsed, plan)
+    plan.errors.sort(key=lambda error: error.number)
+    return plan
+
+
+def _is_empty_line(row: TableRow) -> bool:
+    """A printed line left blank for walk-ins (perhaps with its village pre-filled)."""
+    return not any(
+        cell_text(row.values.get(key)) for key in ("name", "phone", "status", "excused_by")
+    )
+
+
+def _parse_row(row: TableRow, villages: VillageIndex, session: TrainingSession):
+    values = row.values
+    name = normalize_name(cell_text(values.get("name")))
+    messages = list(_name_problems(name))
+    village, message = _village(cell_text(values.get("village")), villages, session)
+    if message:
+        messages.append(message)
+    phone, phone_mask = "", None
+    phone_text = re.sub(r"[\s\-]", "", to_halfwidth(cell_text(values.get("phone"))))
+    masked = _MASKED_PHONE.fullmatch(phone_text)
+    if masked:
+        phone_mask = (masked.group(1), masked.group(2))
+    else:
+        try:
+            phone = normalize_phone(cell_text(values.get("phone")))
+        except ValidationError as error:
+            messages.append(f"{_('phone')}：{'；'.join(error.messages)}")
+    status = None
+    try:
+        status = parse_status(values.get("status"), has_name=bool(name))
+    except ValueError as error:
+        messages.append(str(error))
+    excused_by = cell_text(values.get("excused_by"))
+    if len(excused_by) > _EXCUSED_BY_LENGTH:
+        messages.append(
+            _("%(field)s is longer than %(limit)s characters")
+            % {"field": _("leave approved by"), "limit": _EXCUSED_BY_LENGTH}
+        )
+    if messages:
+        return None, messages
+    return (
+        SheetRow(
+            number=row.number,
+            name=name,
+            village=village,
+            phone=phone,
+            phone_mask=phone_mask,
+            status=status,
+            excused_by=excused_by if status == Status.EXCUSED else "",
+        ),
+        [],
+    )
+
+
+def _village(name: str, villages: VillageIndex, session: TrainingSession):
+    """The row's village; an empty cell is the session's own village. Never creates one."""
+    name = normalize_name(name)
+    if not name:
+        return session.village, None
+    found = villages.find(name)
+    if len(found) > 1:
+        # Villages of one name in two townships: the session's township is meant.
+        found = [village for village in found if village.township_id == session.village.township_id]
+        if len(found) != 1:
+            return None, _(
+                "several townships have a village “%(village)s”; choose the township"
+            ) % {"village": name}
+    if not found:
+        return None, _(
+            "there is no village “%(village)s” (villages are created with setup_township)"
+        ) % {"village": name}
+    return found[0], None
+
+
+def _match(rows: list[SheetRow], plan: SheetPlan) -> None:
+    """Find each row's person (or plan a new one) and its record; refuse ambiguous rows and
+    rows naming a person twice. Rows are matched against the roster as it will be once the
+    earlier rows' new people are added."""
+    people: dict[tuple[str, int], list[Person]] = defaultdict(list)
+    names = sorted({row.name for row in rows})
+    for start in range(0, len(names), 500):
+        for person in Person.objects.filter(name__in=names[start : start + 500]).order_by("pk"):
+            people[(person.name, person.village_id)].append(person)
+    records = {
+        record.person_id: record for record in AttendanceRecord.objects.filter(session=plan.session)
+    }
+    row_of_person: dict[int, int] = {}  # id() of the Person (saved or planned) → row
+    for row in rows:
+        known = people[(row.name, row.village.pk)]
+        match = match_person(
+            name=row.name, village=row.village, phone=row.phone, people=_fitting(row, known)
+        )
+        if match.is_ambiguous:
+            plan.errors.append(
+                RowError(
+                    row.number,
+                    [
+                        _(
+                            "%(village)s has %(count)s people named %(name)s and the phone"
+                            " number does not tell them apart; write the phone number on"
+                            " the sheet"
+                        )
+                        % {
+                            "village": row.village.name,
+                            "count": len(match.candidates),
+                            "name": row.name,
+                        }
+                    ],
+                )
+            )
+            continue
+        person = match.person
+        if person is not None and id(person) in row_of_person:
+            plan.errors.append(
+                RowError(
+                    row.number,
+                    [_("the same person as row %(row)s") % {"row": row_of_person[id(person)]}],
+                )
+            )
+            continue
+        if person is None:
+            person = Person(name=row.name, village=row.village, phone=row.phone)
+            row.is_new_person = True
+            known.append(person)
+        else:
+            row.record = records.get(person.pk)
+        row.person = person
+        row.action = _record_action(row)
+        row_of_person[id(person)] = row.number
+        plan.rows.append(row)
+
+
+def _fitting(row: SheetRow, people: list[Person]) -> list[Person]:
+    """The people a row may be. A masked phone (from the printed sheet) narrows them to
+    those whose phone fits it; if nobody's does, only someone with no phone on record can
+    be the same person, as for a full phone nobody has."""
+    if row.phone_mask is None:
+        return people
+    first, last = row.phone_mask
+    fits = [
+        person
+        for person in people
+        if person.phone and person.phone.startswith(first) and person.phone.endswith(last)
+    ]
+    return fits or [person for person in people if not person.phone]
+
+
+# --- Writing ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sheet_import_apply(*, plan: SheetPlan, by=None) -> dict[str, int]:
+    """Write a validated sheet: the new people, then every record that changes, through
+    attendance_mark (method: paper sheet import). All or nothing. Returns counts by action.
+
+    Raises ValidationError naming the row if a new person cannot be saved.
+    """
+    if not plan.is_valid:
+        raise ValueError("an invalid sheet plan cannot be applied")
+    session = plan.session
+    counts = {"create": 0, "update": 0, "unchanged": 0, "people": 0}
+    for row in plan.rows:
+        action = row.action
+        counts[action] += 1
+        if row.is_new_person and row.person.pk is None:
+            try:
+                person_save(person=row.person)
+            except ValidationError as error:
+                raise ValidationError(
+                    _("Row %(row)s: %(reason)s")
+                    % {"row": row.number, "reason": "；".join(error.messages)}
+                ) from error
+            counts["people"] += 1
+        if action == "unchanged":
+            continue
+        row.record = attendance_mark(
+            session=session,
+            person=row.person,
+            status=row.status,
+            method=AttendanceRecord.Method.IMPORT,
+            by=by,
+            # A paper sheet says who came, not when: the start (or the start of lateness).
+            at=session.late_from if row.status == Status.LATE else session.starts_at,
+            excused_by=row.excused_by,
+            note=_("sign-in sheet %(file)s, row %(row)s")
+            % {"file": plan.filename, "row": row.number},
+        )
+    return counts
