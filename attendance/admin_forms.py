@@ -22,7 +22,7 @@ from lms.people.selectors import (
 )
 
 from . import scheduling
-from .models import TrainingSession
+from .models import SessionKind, TrainingSession
 
 WEEKDAY_CHOICES = list(WEEKDAYS.items())  # 0 = Monday, Django's own translated names
 
@@ -34,7 +34,17 @@ def _add_clash_errors(form, clashes, *, trainer_field: str) -> None:
 
 class _ScopedSessionFieldsMixin:
     def _limit_to_scope(self, user):
-        self.fields["village"].queryset = villages_visible_to(user)
+        villages = villages_visible_to(user)
+        self.fields["village"].queryset = villages
+        if not self.instance.pk and not self.is_bound:
+            # A new session: the usual kind, and the village when the user has only one.
+            if "kind" in self.fields:
+                self.initial.setdefault(
+                    "kind", SessionKind.objects.filter(name=SessionKind.DEFAULT).first()
+                )
+            only = list(villages[:2])
+            if len(only) == 1:
+                self.initial.setdefault("village", only[0])
         if "trainer_person" in self.fields:
             people = people_visible_to(user)
             trainer_id = getattr(self.instance, "trainer_person_id", None)
