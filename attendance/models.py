@@ -59,6 +59,15 @@ class TrainingSession(models.Model):
         related_name="training_sessions",
     )
     venue = models.CharField(_("venue"), max_length=200, blank=True)
+    course = models.ForeignKey(
+        "courses.CoursePage",
+        verbose_name=_("course"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="training_sessions",
+        help_text=_("The online course this session belongs to, if any."),
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     trainer_person = models.ForeignKey(

@@ -50,3 +50,37 @@ class StudyHoursEntry(models.Model):
 
     def __str__(self):
         return f"{self.person} {self.date} {self.hours} ({self.get_track_display()})"
+
+
+class AnnualRequirement(models.Model):
+    """A township's study-hours requirement for its party members in one year."""
+
+    township = models.ForeignKey(
+        "people.Township",
+        verbose_name=_("township"),
+        on_delete=models.CASCADE,
+        related_name="study_requirements",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    total_hours = models.DecimalField(_("hours in total"), max_digits=5, decimal_places=1)
+    party_hours = models.DecimalField(
+        _("of which party education at least"), max_digits=5, decimal_places=1, default=0
+    )
+    skills_hours = models.DecimalField(
+        _("of which skills training at least"), max_digits=5, decimal_places=1, default=0
+    )
+
+    class Meta:
+        ordering = ["-year", "township__name"]
+        verbose_name = _("annual requirement")
+        verbose_name_plural = _("annual requirements")
+        constraints = [
+            models.UniqueConstraint(fields=["township", "year"], name="requirement_once_a_year"),
+            models.CheckConstraint(
+                condition=Q(party_hours__gte=0, skills_hours__gte=0, total_hours__gte=0),
+                name="requirement_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.township} {self.year}: {self.total_hours}"

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from attendance import sign_in
-from attendance.models import AttendanceRecord, TrainingSession
+from attendance.models import AttendanceRecord, SessionKind, TrainingSession
 from attendance.scheduling import registration_invite
 from lms.ledger.models import StudyHoursEntry
 from lms.people.services import person_account_create
@@ -41,9 +41,12 @@ def test_organizer_runs_a_training_from_schedule_to_paper_sheet(
     # 1. The organizer schedules today's session in the admin.
     desk = browser.new_context(viewport=DESKTOP, locale="zh-CN").new_page()
     _log_in(desk, url, "organizer_a", admin=True)
+    # Earlier transactional tests may have flushed the data migration's kinds.
+    kind, _created = SessionKind.objects.get_or_create(name=SessionKind.DEFAULT)
     desk.goto(f"{url}/admin/attendance/sessions/new/")
     starts = timezone.localtime() - datetime.timedelta(minutes=5)
     desk.fill("input[name=topic]", "马铃薯脱毒种薯繁育")
+    desk.select_option("select[name=kind]", str(kind.pk))
     desk.select_option("select[name=track]", "skills")
     desk.select_option("select[name=village]", str(village_a.pk))
     desk.fill("input[name=venue]", "村委会议室")
@@ -53,6 +56,7 @@ def test_organizer_runs_a_training_from_schedule_to_paper_sheet(
     desk.fill("input[name=study_hours]", "2")
     desk.locator("button.button-longrunning[type=submit]").first.click()
     desk.wait_for_load_state()
+    desk.screenshot(path=str(SCREENSHOTS / "journey-session-saved.png"), full_page=True)
     session = TrainingSession.objects.get(topic="马铃薯脱毒种薯繁育")
     assert session.village == village_a and session.study_hours == 2
     registration_invite(session=session, people=[member, ticked, on_paper])

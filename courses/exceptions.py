@@ -1,0 +1,26 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class StudyError(Exception):
+    """A rule of online study was broken; the message is for the learner."""
+
+    default_message = _("The request could not be completed.")
+
+    def __init__(self, message=None):
+        super().__init__(str(message or self.default_message))
+
+
+class CourseNotOpen(StudyError):
+    default_message = _("This course is not open for study now.")
+
+
+class NotInAudience(StudyError):
+    default_message = _("This course is for another group; ask your branch secretary.")
+
+
+class NotEnrolled(StudyError):
+    default_message = _("Enrol in the course first.")
+
+
+class NoAttemptsLeft(StudyError):
+    default_message = _("You have used every attempt at this quiz.")

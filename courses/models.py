@@ -1,0 +1,310 @@
+"""Online study (万人在线): courses as Wagtail pages, and the records of who studied what.
+
+Pages hold what editors write (CourseIndexPage → CoursePage → LessonPage); plain models hold
+what learners do (Enrollment, LessonProgress, QuizAttempt, StudyClock). Pages read; the
+services in courses/services.py write.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from lms.ledger.models import Track
+
+from .blocks import LessonBodyBlock, QuizBlock
+
+
+@register_setting(icon="time")
+class StudySettings(BaseSiteSetting):
+    """How the township turns study time into study hours (e.g. 45 minutes = 1 学时)."""
+
+    minutes_per_study_hour = models.PositiveSmallIntegerField(
+        _("minutes per study hour"), default=45
+    )
+    completion_share = models.PositiveSmallIntegerField(
+        _("share of a video or audio to watch (%)"),
+        default=90,
+        help_text=_("A lesson's media counts as watched once this share has been credited."),
+    )
+
+    class Meta:
+        verbose_name = _("study settings")
+
+
+class CourseIndexPage(Page):
+    """The catalogue (课程中心)."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["courses.CoursePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("course catalogue")
+
+
+class CoursePage(Page):
+    """A course worth study hours in one track, required or elective, for an audience."""
+
+    class Audience(models.TextChoices):
+        ALL_MEMBERS = "all_members", _("all party members")
+        EVERYONE = "everyone", _("everyone")
+        BRANCH = "branch", _("one party branch")
+        VILLAGE = "village", _("one village")
+
+    intro = RichTextField(_("introduction"), blank=True)
+    track = models.CharField(_("track"), max_length=16, choices=Track.choices)
+    study_hours = models.DecimalField(
+        _("study hours"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to derive the hours from the lessons' media length."),
+    )
+    is_required = models.BooleanField(_("required"), default=False)
+    audience = models.CharField(
+        _("audience"), max_length=16, choices=Audience.choices, default=Audience.ALL_MEMBERS
+    )
+    audience_branch = models.ForeignKey(
+        "people.PartyBranch",
+        verbose_name=_("party branch"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    audience_village = models.ForeignKey(
+        "people.Village",
+        verbose_name=_("village"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    opens_on = models.DateField(_("open from"), null=True, blank=True)
+    closes_on = models.DateField(_("open until"), null=True, blank=True)
+    self_enrollment = models.BooleanField(_("learners may enrol themselves"), default=True)
+    requires_quiz_pass = models.BooleanField(_("quizzes must be passed to complete"), default=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("track"), FieldPanel("study_hours")]),
+                FieldRowPanel([FieldPanel("is_required"), FieldPanel("requires_quiz_pass")]),
+            ],
+            heading=_("Study hours"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("audience"),
+                FieldRowPanel([FieldPanel("audience_branch"), FieldPanel("audience_village")]),
+                FieldPanel("self_enrollment"),
+                FieldRowPanel([FieldPanel("opens_on"), FieldPanel("closes_on")]),
+            ],
+            heading=_("Who and when"),
+        ),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.LessonPage"]
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def lessons(self):
+        return LessonPage.objects.child_of(self).live().order_by("path")
+
+    def media_seconds(self) -> int:
+        return sum(lesson.media_seconds for lesson in self.lessons())
+
+    def hours(self, *, minutes_per_hour: int = 45) -> Decimal:
+        """The editor's hours, or the media length by the township's rule, to half an hour."""
+        if self.study_hours is not None:
+            return self.study_hours
+        hours = Decimal(self.media_seconds()) / Decimal(60 * minutes_per_hour)
+        return (hours * 2).quantize(Decimal("1"), rounding=ROUND_HALF_UP) / 2
+
+
+class LessonPage(Page):
+    """One lesson: text, video, audio, PDF, images, and an optional quiz."""
+
+    body = StreamField(LessonBodyBlock(), verbose_name=_("content"), blank=True)
+    quiz = StreamField(QuizBlock(), verbose_name=_("quiz"), blank=True)
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark (%)"), default=60, help_text=_("Share of questions answered right.")
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts allowed"), default=3, help_text=_("0 for no limit.")
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [
+                FieldPanel("quiz"),
+                FieldRowPanel([FieldPanel("pass_mark"), FieldPanel("max_attempts")]),
+            ],
+            heading=_("Quiz"),
+        ),
+    ]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types: list = []
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+
+    @property
+    def media_seconds(self) -> int:
+        return sum(
+            block.value["duration_seconds"] for block in self.body if block.block_type == "media"
+        )
+
+    @property
+    def has_quiz(self) -> bool:
+        return len(self.quiz) > 0
+
+
+class Enrollment(models.Model):
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", _("studying")
+        COMPLETED = "completed", _("completed")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class Source(models.TextChoices):
+        SELF = "self", _("enrolled themselves")
+        ASSIGNED = "assigned", _("assigned by an organizer")
+
+    person = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+    )
+    course = models.ForeignKey(
+        CoursePage, verbose_name=_("course"), on_delete=models.CASCADE, related_name="enrollments"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ENROLLED
+    )
+    source = models.CharField(_("how"), max_length=16, choices=Source.choices)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "course"], name="enrollment_once"),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(completed_at__isnull=False),
+                name="enrollment_completed_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} · {self.course}"
+
+
+class LessonProgress(models.Model):
+    """How far a person is in one lesson; seconds credited never exceed the media length."""
+
+    person = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="lesson_progress",
+    )
+    lesson = models.ForeignKey(
+        LessonPage, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="progress"
+    )
+    position_seconds = models.PositiveIntegerField(_("resume at (s)"), default=0)
+    seconds_credited = models.PositiveIntegerField(_("seconds watched"), default=0)
+    last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    quiz_passed = models.BooleanField(_("quiz passed"), default=False)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "lesson"], name="lesson_progress_once")
+        ]
+
+    def __str__(self):
+        return f"{self.person} · {self.lesson} · {self.seconds_credited}s"
+
+
+class StudyClock(models.Model):
+    """A person's one study clock: however many tabs or phones play, time is credited once.
+
+    Each credited heartbeat moves `last_credit_at`; a heartbeat earns at most the wall-clock
+    time since then, whichever lesson it comes from.
+    """
+
+    person = models.OneToOneField(
+        "people.Person",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="study_clock",
+    )
+    last_credit_at = models.DateTimeField(_("last credited"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("study clock")
+        verbose_name_plural = _("study clocks")
+
+    def __str__(self):
+        return f"{self.person} · {self.last_credit_at}"
+
+
+class QuizAttempt(models.Model):
+    person = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="quiz_attempts",
+    )
+    lesson = models.ForeignKey(
+        LessonPage,
+        verbose_name=_("lesson"),
+        on_delete=models.CASCADE,
+        related_name="quiz_attempts",
+    )
+    question_order = models.JSONField(_("order shown"), default=list)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    score = models.PositiveSmallIntegerField(_("score (%)"), null=True, blank=True)
+    passed = models.BooleanField(_("passed"), default=False)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+
+    def __str__(self):
+        return f"{self.person} · {self.lesson} · {self.score}"

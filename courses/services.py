@@ -1,0 +1,171 @@
+"""Writing online study: enrolment, honest progress from heartbeats, completion and hours.
+
+Heartbeat rules (issue 3): the server credits at most the wall-clock time since the
+person's previous credited heartbeat (one StudyClock per person, whichever tab, lesson or
+phone sends it), at most HEARTBEAT_MAX_CREDIT per heartbeat, and never more than a lesson's
+media length. Skipping ahead moves the resume position, not the credit; replaying a
+heartbeat earns nothing. A completed course credits its hours once (ledger source = the
+enrollment).
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from lms.ledger.models import StudyHoursEntry
+from lms.ledger.services import ledger_record, ledger_withdraw
+
+from .exceptions import CourseNotOpen, NotEnrolled, NotInAudience
+from .models import CoursePage, Enrollment, LessonPage, LessonProgress, StudyClock, StudySettings
+
+# The page sends a heartbeat every 30 s while media plays; a longer silence is not study.
+HEARTBEAT_INTERVAL = 30
+HEARTBEAT_MAX_CREDIT = 45
+
+
+def _settings(page) -> StudySettings:
+    site = page.get_site()
+    return StudySettings.for_site(site) if site else StudySettings()
+
+
+def course_is_open(course: CoursePage, on: datetime.date | None = None) -> bool:
+    on = on or timezone.localdate()
+    return (
+        course.live
+        and (course.opens_on is None or course.opens_on <= on)
+        and (course.closes_on is None or on <= course.closes_on)
+    )
+
+
+def person_in_audience(person, course: CoursePage) -> bool:
+    audience = CoursePage.Audience
+    if course.audience == audience.EVERYONE:
+        return True
+    if course.audience == audience.ALL_MEMBERS:
+        return person.is_party_member
+    if course.audience == audience.BRANCH:
+        return (
+            course.audience_branch_id is not None and person.branch_id == course.audience_branch_id
+        )
+    if course.audience == audience.VILLAGE:
+        return (
+            course.audience_village_id is not None
+            and person.village_id == course.audience_village_id
+        )
+    return False
+
+
+@transaction.atomic
+def enrollment_create(*, person, course: CoursePage, source: str, by=None) -> Enrollment:
+    """Enrol a person (themselves, or assigned by an organizer); safe to repeat."""
+    if source == Enrollment.Source.SELF:
+        if not course.self_enrollment or not person_in_audience(person, course):
+            raise NotInAudience()
+        if not course_is_open(course):
+            raise CourseNotOpen()
+    enrollment, created = Enrollment.objects.get_or_create(
+        person=person,
+        course=course,
+        defaults={"source": source, "assigned_by": by if by and by.is_authenticated else None},
+    )
+    if not created and enrollment.status == Enrollment.Status.WITHDRAWN:
+        enrollment.status = Enrollment.Status.ENROLLED
+        enrollment.save(update_fields=["status"])
+    return enrollment
+
+
+def _enrollment_for(person, lesson: LessonPage) -> Enrollment:
+    course = lesson.get_parent().specific
+    enrollment = Enrollment.objects.filter(person=person, course=course).first()
+    if enrollment is None or enrollment.status == Enrollment.Status.WITHDRAWN:
+        raise NotEnrolled()
+    return enrollment
+
+
+@transaction.atomic
+def heartbeat_record(
+    *,
+    person,
+    lesson: LessonPage,
+    position_seconds: int,
+    playing: bool,
+    at: datetime.datetime | None = None,
+) -> LessonProgress:
+    """Record where the learner is and credit the study time the rules allow."""
+    at = at or timezone.now()
+    enrollment = _enrollment_for(person, lesson)
+    clock, _created = StudyClock.objects.select_for_update().get_or_create(person=person)
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
+        person=person, lesson=lesson
+    )
+    media = lesson.media_seconds
+    if playing and clock.last_credit_at is not None and at > clock.last_credit_at:
+        elapsed = (at - clock.last_credit_at).total_seconds()
+        earn = min(elapsed, HEARTBEAT_MAX_CREDIT, max(media - progress.seconds_credited, 0))
+        progress.seconds_credited += int(earn)
+    # Pausing stops the clock: the pause itself is never credited.
+    clock.last_credit_at = at if playing else None
+    clock.save(update_fields=["last_credit_at"])
+    progress.position_seconds = max(0, min(int(position_seconds), media)) if media else 0
+    progress.last_heartbeat_at = at
+    progress.save()
+    lesson_completion_check(progress=progress, enrollment=enrollment, lesson=lesson, at=at)
+    return progress
+
+
+def media_watched(progress: LessonProgress, lesson: LessonPage) -> bool:
+    media = lesson.media_seconds
+    if not media:
+        return progress.last_heartbeat_at is not None  # a text lesson: opened and read
+    share = _settings(lesson).completion_share
+    return progress.seconds_credited * 100 >= media * share
+
+
+def lesson_completion_check(*, progress, enrollment, lesson, at=None) -> bool:
+    """A lesson counts once: media watched and, where the course asks, its quiz passed."""
+    if progress.completed_at is not None:
+        return True
+    course = enrollment.course
+    quiz_ok = progress.quiz_passed or not lesson.has_quiz or not course.requires_quiz_pass
+    if media_watched(progress, lesson) and quiz_ok:
+        progress.completed_at = at or timezone.now()
+        progress.save(update_fields=["completed_at"])
+        course_completion_check(enrollment=enrollment, at=progress.completed_at)
+        return True
+    return False
+
+
+def course_completion_check(*, enrollment: Enrollment, at=None) -> bool:
+    """Every live lesson done: the course is completed and its hours credited, once."""
+    if enrollment.status == Enrollment.Status.COMPLETED:
+        return True
+    course = enrollment.course
+    lesson_ids = list(course.lessons().values_list("pk", flat=True))
+    done = LessonProgress.objects.filter(
+        person_id=enrollment.person_id, lesson_id__in=lesson_ids, completed_at__isnull=False
+    ).count()
+    if not lesson_ids or done < len(lesson_ids):
+        return False
+    enrollment.status = Enrollment.Status.COMPLETED
+    enrollment.completed_at = at or timezone.now()
+    enrollment.save(update_fields=["status", "completed_at"])
+    enrollment_ledger_sync(enrollment)
+    return True
+
+
+def enrollment_ledger_sync(enrollment: Enrollment) -> None:
+    """Recompute the hours a completed course credits (e.g. after the editor changes them)."""
+    course = enrollment.course
+    if enrollment.status != Enrollment.Status.COMPLETED:
+        ledger_withdraw(source_kind=StudyHoursEntry.Source.COURSE, source_id=enrollment.pk)
+        return
+    minutes = _settings(course).minutes_per_study_hour
+    ledger_record(
+        person_id=enrollment.person_id,
+        on=timezone.localtime(enrollment.completed_at).date(),
+        hours=course.hours(minutes_per_hour=minutes),
+        track=course.track,
+        source_kind=StudyHoursEntry.Source.COURSE,
+        source_id=enrollment.pk,
+    )

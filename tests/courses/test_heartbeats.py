@@ -1,0 +1,135 @@
+"""Honest progress: the server credits wall-clock study time, once, never past the media."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from courses.exceptions import NotEnrolled
+from courses.models import Enrollment, LessonProgress
+from courses.services import enrollment_create, heartbeat_record
+from lms.ledger.models import StudyHoursEntry
+from tests.factories import courses as build
+from tests.factories.people import PersonFactory
+
+pytestmark = pytest.mark.django_db
+T0 = timezone.make_aware(datetime.datetime(2026, 3, 5, 20, 0))
+
+
+def at(seconds: float) -> datetime.datetime:
+    return T0 + datetime.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def member(village_a):
+    return PersonFactory(village=village_a, is_party_member=True)
+
+
+@pytest.fixture
+def course_and_lesson(member):
+    course = build.course(hours=Decimal("2"))
+    lesson = build.lesson(course, media_seconds=300)
+    enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+    return course, lesson
+
+
+def watch(member, lesson, *, start: float, until: float, every: float = 30, position=None):
+    """Heartbeats while playing from `start` to `until` seconds after T0."""
+    t = start
+    while t <= until:
+        heartbeat_record(
+            person=member,
+            lesson=lesson,
+            playing=True,
+            at=at(t),
+            position_seconds=int(position if position is not None else t - start),
+        )
+        t += every
+
+
+def credited(member, lesson) -> int:
+    return LessonProgress.objects.get(person=member, lesson=lesson).seconds_credited
+
+
+def test_watching_credits_the_wall_clock_time(member, course_and_lesson):
+    _course, lesson = course_and_lesson
+    watch(member, lesson, start=0, until=120)
+    assert credited(member, lesson) == 120
+
+
+def test_replayed_heartbeats_earn_nothing_extra(member, course_and_lesson):
+    _course, lesson = course_and_lesson
+    watch(member, lesson, start=0, until=60)
+    for _ in range(20):
+        heartbeat_record(person=member, lesson=lesson, playing=True, at=at(60), position_seconds=60)
+    assert credited(member, lesson) == 60
+
+
+def test_skipping_to_the_end_moves_the_resume_point_not_the_credit(member, course_and_lesson):
+    _course, lesson = course_and_lesson
+    watch(member, lesson, start=0, until=30)
+    heartbeat_record(person=member, lesson=lesson, playing=True, at=at(35), position_seconds=299)
+
+    progress = LessonProgress.objects.get(person=member, lesson=lesson)
+    assert progress.position_seconds == 299
+    assert progress.seconds_credited == 35
+    assert progress.completed_at is None
+
+
+def test_ten_tabs_or_a_second_phone_earn_what_one_would(member, course_and_lesson):
+    course, lesson = course_and_lesson
+    other = build.lesson(course, title="第二课", media_seconds=300)
+    for t in range(0, 121, 30):
+        for tab in range(10):  # ten tabs of the same lesson, a second of each other apart
+            heartbeat_record(
+                person=member, lesson=lesson, playing=True, at=at(t + tab * 0.1), position_seconds=t
+            )
+        heartbeat_record(
+            person=member, lesson=other, playing=True, at=at(t + 1), position_seconds=t
+        )  # and a phone on another lesson
+
+    total = credited(member, lesson) + credited(member, other)
+    assert total <= 122  # the wall clock: two minutes, not twenty
+
+
+def test_a_long_silence_is_not_study(member, course_and_lesson):
+    _course, lesson = course_and_lesson
+    watch(member, lesson, start=0, until=30)
+    heartbeat_record(person=member, lesson=lesson, playing=True, at=at(3600), position_seconds=40)
+    assert credited(member, lesson) == 30 + 45  # at most one heartbeat's worth after a gap
+
+
+def test_pausing_stops_the_clock(member, course_and_lesson):
+    _course, lesson = course_and_lesson
+    watch(member, lesson, start=0, until=30)
+    heartbeat_record(person=member, lesson=lesson, playing=False, at=at(40), position_seconds=40)
+    heartbeat_record(person=member, lesson=lesson, playing=True, at=at(600), position_seconds=40)
+    heartbeat_record(person=member, lesson=lesson, playing=True, at=at(630), position_seconds=70)
+    assert credited(member, lesson) == 30 + 30
+
+
+def test_credit_never_exceeds_the_media_length(member, course_and_lesson):
+    _course, lesson = course_and_lesson
+    watch(member, lesson, start=0, until=900)
+    assert credited(member, lesson) == 300
+
+
+def test_the_course_credits_its_hours_once_on_completion(member, course_and_lesson):
+    course, lesson = course_and_lesson
+    watch(member, lesson, start=0, until=330)
+    watch(member, lesson, start=400, until=800)  # watching again earns nothing more
+
+    entry = StudyHoursEntry.objects.get(person=member)
+    assert (entry.hours, entry.track, entry.source_kind) == (Decimal("2"), "party", "course")
+    assert entry.date == datetime.date(2026, 3, 5)  # the completion date, local time
+    enrollment = Enrollment.objects.get(person=member, course=course)
+    assert enrollment.status == Enrollment.Status.COMPLETED
+
+
+def test_heartbeats_need_an_enrollment(village_a):
+    stranger = PersonFactory(village=village_a)
+    course = build.course()
+    lesson = build.lesson(course)
+    with pytest.raises(NotEnrolled):
+        heartbeat_record(person=stranger, lesson=lesson, playing=True, position_seconds=0)
