@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("lms.people.urls")),
     path("training/", include("attendance.urls")),
+    path("study/", include("courses.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

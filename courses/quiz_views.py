@@ -1,0 +1,3 @@
+"""Taking a lesson's quiz."""
+
+urlpatterns: list = []

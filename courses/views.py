@@ -1,0 +1,3 @@
+"""Study views: enrolment, heartbeats from the page, the learner dashboard (我的学习)."""
+
+urlpatterns: list = []
