@@ -94,6 +94,7 @@ SERIES_SESSION_FIELDS = [
     "topic",
     "kind",
     "track",
+    "course",
     "audience",
     "village",
     "venue",

@@ -148,6 +148,7 @@ class SessionViewSet(ScopedModelViewSet):
         "study_hours",
         "capacity",
         "audience",
+        "course",
         "code",
         "requires_sign_out",
     ]
@@ -160,6 +161,7 @@ class SessionViewSet(ScopedModelViewSet):
                         FieldPanel("topic"),
                         FieldRowPanel([FieldPanel("kind"), FieldPanel("track")]),
                         FieldPanel("audience"),
+                        FieldPanel("course"),
                     ],
                     heading=gettext_lazy("Training"),
                 ),

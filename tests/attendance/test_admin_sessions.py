@@ -659,3 +659,17 @@ def test_organizer_keeps_a_trainer_from_another_village_when_editing(
     assert response.status_code == 302
     session_a.refresh_from_db()
     assert (session_a.topic, session_a.trainer_person) == ("东沟大棚蔬菜（改）", trainer)
+
+
+def test_a_session_can_point_at_an_online_course(client, township_staff, village_a):
+    from tests.factories import courses as build
+
+    course = build.course("大棚蔬菜种植")
+    session = TrainingSessionFactory(village=village_a, course=course)
+    client.force_login(township_staff)
+
+    page = client.get(f"/admin/attendance/sessions/inspect/{session.pk}/")
+    form = client.get(f"/admin/attendance/sessions/edit/{session.pk}/")
+
+    assert "大棚蔬菜种植" in page.content.decode()
+    assert 'name="course"' in form.content.decode()
