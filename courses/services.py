@@ -100,7 +100,9 @@ def heartbeat_record(
         person=person, lesson=lesson
     )
     media = lesson.media_seconds
-    if playing and clock.last_credit_at is not None and at > clock.last_credit_at:
+    # The clock runs from the previous heartbeat that said "playing": the heartbeat sent on
+    # pause or end credits the stretch just played, then stops the clock.
+    if clock.last_credit_at is not None and at > clock.last_credit_at:
         elapsed = (at - clock.last_credit_at).total_seconds()
         earn = min(elapsed, HEARTBEAT_MAX_CREDIT, max(media - progress.seconds_credited, 0))
         progress.seconds_credited += int(earn)

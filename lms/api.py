@@ -9,6 +9,7 @@ from ninja.security import django_auth
 from wagtail.api.v3.auth import BearerTokenAuth
 
 from attendance.api import router as attendance_router
+from courses.api import router as study_router
 from lms.people.api import auth_router, people_router
 
 api = NinjaAPI(
@@ -21,3 +22,4 @@ api = NinjaAPI(
 api.add_router("/auth/", auth_router)
 api.add_router("/people/", people_router)
 api.add_router("/attendance/", attendance_router)
+api.add_router("/study/", study_router)

@@ -36,3 +36,6 @@ def ledger_withdraw(*, source_kind: str, source_id: int) -> int:
         source_kind=source_kind, source_id=source_id
     ).delete()
     return deleted
+
+
+# A reminder is weekly; a second run within this window (a retried or doubled beat) adds none.

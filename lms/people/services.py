@@ -32,6 +32,10 @@ _SESSION_PERMISSIONS = [
     "attendance.change_registration",
     "attendance.view_sheetphoto",
     "attendance.add_sheetphoto",
+    # Enrollments (assigning courses; their villages only).
+    "courses.view_enrollment",
+    "courses.add_enrollment",
+    "courses.change_enrollment",
 ]
 ROLE_PERMISSIONS = {
     Role.ORGANIZER: [
@@ -76,7 +80,8 @@ ROLE_PERMISSIONS = {
         for action in ("add", "change", "delete", "view")
         for model in ("trainingsession", "sessionkind", "registration", "sheetphoto")
     ]
-    + ["attendance.view_attendancerecord"],
+    + ["attendance.view_attendancerecord"]
+    + ["courses.view_enrollment", "courses.add_enrollment", "courses.change_enrollment"],
 }
 
 

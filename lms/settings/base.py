@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -174,6 +175,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "attendance.close_ended_sessions",
         "schedule": 300.0,
     },
+    # Members behind the year's pace of study hours get a reminder (in-app and email).
+    "home-study-reminders": {
+        "task": "home.study_reminders",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+    },
 }
 
 # --- Wagtail ----------------------------------------------------------------------------------
@@ -185,6 +191,10 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx", "mp3", "mp4", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
 WAGTAIL_I18N_ENABLED = False
+
+# --- Online study -----------------------------------------------------------------------------
+# How often a lesson page reports playing media (seconds); the server's rules do not depend on it.
+STUDY_HEARTBEAT_SECONDS = int(os.environ.get("STUDY_HEARTBEAT_SECONDS", "30"))
 
 # --- Email (reminders); console unless configured ---------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -100,13 +100,14 @@ def test_a_long_silence_is_not_study(member, course_and_lesson):
     assert credited(member, lesson) == 30 + 45  # at most one heartbeat's worth after a gap
 
 
-def test_pausing_stops_the_clock(member, course_and_lesson):
+def test_pausing_credits_the_stretch_played_then_stops_the_clock(member, course_and_lesson):
     _course, lesson = course_and_lesson
     watch(member, lesson, start=0, until=30)
     heartbeat_record(person=member, lesson=lesson, playing=False, at=at(40), position_seconds=40)
+    heartbeat_record(person=member, lesson=lesson, playing=False, at=at(500), position_seconds=40)
     heartbeat_record(person=member, lesson=lesson, playing=True, at=at(600), position_seconds=40)
     heartbeat_record(person=member, lesson=lesson, playing=True, at=at(630), position_seconds=70)
-    assert credited(member, lesson) == 30 + 30
+    assert credited(member, lesson) == 30 + 10 + 30  # the paused 560 s earn nothing
 
 
 def test_credit_never_exceeds_the_media_length(member, course_and_lesson):

@@ -1,0 +1,218 @@
+"""Reading online study for the learner: catalogue, course, lesson and the 我的学习 dashboard.
+
+Every function here runs a fixed number of queries, however many courses, lessons or
+enrollments there are: lessons are read once for all courses (their StreamField read raw,
+so media documents are never fetched just to sum lengths) and progress once per person.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import CoursePage, Enrollment, LessonPage, LessonProgress
+
+
+@dataclass
+class CourseRow:
+    """One course as a learner sees it: hours, lessons done, and where to go next."""
+
+    course: CoursePage
+    hours: Decimal
+    lessons: list[LessonPage] = field(default_factory=list)
+    done_ids: set[int] = field(default_factory=set)
+    enrollment: Enrollment | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.lessons)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for lesson in self.lessons if lesson.pk in self.done_ids)
+
+    @property
+    def percent(self) -> int:
+        if self.completed:
+            return 100
+        return round(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def completed(self) -> bool:
+        return self.enrollment is not None and self.enrollment.status == Enrollment.Status.COMPLETED
+
+    @property
+    def enrolled(self) -> bool:
+        return self.enrollment is not None and self.enrollment.status != Enrollment.Status.WITHDRAWN
+
+    @property
+    def next_lesson(self) -> LessonPage | None:
+        """The first lesson not yet done (the first lesson when all are done)."""
+        for lesson in self.lessons:
+            if lesson.pk not in self.done_ids:
+                return lesson
+        return self.lessons[0] if self.lessons else None
+
+    @property
+    def started(self) -> bool:
+        return self.done > 0
+
+
+def _media_seconds(lesson: LessonPage) -> int:
+    # Raw StreamField data: summing lengths must not load each lesson's documents.
+    return sum(
+        int(block["value"].get("duration_seconds") or 0)
+        for block in lesson.body.raw_data
+        if block["type"] == "media"
+    )
+
+
+def course_hours(course: CoursePage, lessons: list[LessonPage], minutes_per_hour: int) -> Decimal:
+    """CoursePage.hours() from lessons already read (same rule: to the nearest half hour)."""
+    if course.study_hours is not None:
+        return course.study_hours
+    seconds = sum(_media_seconds(lesson) for lesson in lessons)
+    hours = Decimal(seconds) / Decimal(60 * minutes_per_hour)
+    return (hours * 2).quantize(Decimal("1"), rounding=ROUND_HALF_UP) / 2
+
+
+def course_rows(*, person, courses: list[CoursePage], minutes_per_hour: int) -> list[CourseRow]:
+    """Lessons, progress and enrollment for several courses in three queries."""
+    if not courses:
+        return []
+    paths = Q()
+    for course in courses:
+        paths |= Q(path__startswith=course.path, depth=course.depth + 1)
+    lessons = list(
+        LessonPage.objects.live()
+        .filter(paths)
+        .only("id", "title", "path", "depth", "url_path", "body")
+        .order_by("path")
+    )
+    by_course: dict[str, list[LessonPage]] = {}
+    for lesson in lessons:
+        by_course.setdefault(lesson.path[: len(lesson.path) - CoursePage.steplen], []).append(
+            lesson
+        )
+    done_ids: set[int] = set()
+    enrollments: dict[int, Enrollment] = {}
+    if person is not None:
+        done_ids = set(
+            LessonProgress.objects.filter(
+                person=person, lesson_id__in=[lesson.pk for lesson in lessons]
+            )
+            .exclude(completed_at=None)
+            .values_list("lesson_id", flat=True)
+        )
+        enrollments = {
+            enrollment.course_id: enrollment
+            for enrollment in Enrollment.objects.filter(
+                person=person, course_id__in=[course.pk for course in courses]
+            )
+        }
+    rows = []
+    for course in courses:
+        course_lessons = by_course.get(course.path, [])
+        rows.append(
+            CourseRow(
+                course=course,
+                hours=course_hours(course, course_lessons, minutes_per_hour),
+                lessons=course_lessons,
+                done_ids=done_ids,
+                enrollment=enrollments.get(course.pk),
+            )
+        )
+    return rows
+
+
+def courses_open_to(*, person, on: datetime.date | None = None):
+    """Live courses open now whose audience includes the person, or that they are enrolled in."""
+    on = on or timezone.localdate()
+    audience = CoursePage.Audience
+    reach = Q(audience=audience.EVERYONE)
+    if person is not None:
+        if person.is_party_member:
+            reach |= Q(audience=audience.ALL_MEMBERS)
+        if person.branch_id:
+            reach |= Q(audience=audience.BRANCH, audience_branch_id=person.branch_id)
+        reach |= Q(audience=audience.VILLAGE, audience_village_id=person.village_id)
+        reach |= Q(
+            pk__in=Enrollment.objects.filter(person=person)
+            .exclude(status=Enrollment.Status.WITHDRAWN)
+            .values("course_id")
+        )
+    is_open = (Q(opens_on=None) | Q(opens_on__lte=on)) & (Q(closes_on=None) | Q(closes_on__gte=on))
+    return (
+        CoursePage.objects.live()
+        .filter(reach & is_open)
+        .order_by("-is_required", "path")
+        .only(
+            "id",
+            "title",
+            "path",
+            "depth",
+            "url_path",
+            "track",
+            "study_hours",
+            "is_required",
+        )
+    )
+
+
+def sessions_upcoming(*, person, course: CoursePage | None = None, limit: int = 5):
+    """In-person sessions from now on: those the person is registered for, or in their village."""
+    from attendance.models import Registration, TrainingSession
+
+    sessions = (
+        TrainingSession.objects.filter(starts_at__gte=timezone.now())
+        .exclude(status=TrainingSession.Status.CANCELLED)
+        .select_related("village")
+        .order_by("starts_at", "pk")
+    )
+    if course is not None:
+        sessions = sessions.filter(course=course)
+    if person is not None:
+        registered = Registration.objects.filter(
+            person=person, status=Registration.Status.REGISTERED
+        ).values("session_id")
+        sessions = sessions.filter(Q(pk__in=registered) | Q(village_id=person.village_id))
+    elif course is None:
+        return []
+    return list(sessions[:limit])
+
+
+def lesson_neighbours(lesson: LessonPage) -> tuple[LessonPage | None, LessonPage | None]:
+    """The previous and next live lessons of the same course, in one query."""
+    siblings = list(
+        LessonPage.objects.sibling_of(lesson)
+        .live()
+        .only("id", "title", "path", "depth", "url_path")
+        .order_by("path")
+    )
+    ids = [sibling.pk for sibling in siblings]
+    if lesson.pk not in ids:
+        return None, None
+    at = ids.index(lesson.pk)
+    previous = siblings[at - 1] if at > 0 else None
+    following = siblings[at + 1] if at + 1 < len(siblings) else None
+    return previous, following
+
+
+def lesson_progress_for(*, person, lesson: LessonPage) -> LessonProgress | None:
+    if person is None:
+        return None
+    return LessonProgress.objects.filter(person=person, lesson=lesson).first()
+
+
+def enrollment_for(*, person, course: CoursePage) -> Enrollment | None:
+    if person is None:
+        return None
+    return Enrollment.objects.filter(person=person, course=course).first()
+
+
+def notifications_unread(*, person, limit: int = 5):
+    from lms.home.models import Notification
+
+    return list(Notification.objects.filter(person=person, read_at=None)[:limit])

@@ -1,0 +1,216 @@
+"""The study API: my courses and progress, enrolling, heartbeats, my hours; token or session."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from courses.models import CoursePage, Enrollment, LessonProgress, StudyClock
+from courses.services import enrollment_create
+from lms.ledger.models import Track
+from lms.people.services import api_token_create
+from tests.conftest import PASSWORD
+from tests.factories import courses as build
+from tests.factories.people import PartyBranchFactory, PersonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(village_a):
+    person = PersonFactory(name="党员甲", village=village_a, is_party_member=True)
+    person.user = UserFactory(username="member")
+    person.save()
+    return person
+
+
+def bearer(person) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=person.user)}"}
+
+
+def test_course_list_shows_enrolled_and_open_courses_with_progress(client, member):
+    required = build.course("党章学习", is_required=True, hours=Decimal("2"))
+    first = build.lesson(required, "第一课", media_seconds=60)
+    build.lesson(required, "第二课", media_seconds=60)
+    build.course("大棚蔬菜", track=Track.SKILLS, hours=None)
+    build.course("别村课程", audience=CoursePage.Audience.VILLAGE)  # no village: not for me
+    enrollment_create(person=member, course=required, source=Enrollment.Source.SELF)
+    LessonProgress.objects.create(person=member, lesson=first, completed_at=timezone.now())
+
+    response = client.get("/api/v1/study/courses", **bearer(member))
+
+    assert response.status_code == 200, response.content
+    rows = {row["title"]: row for row in response.json()}
+    assert set(rows) == {"党章学习", "大棚蔬菜"}
+    assert rows["党章学习"]["progress"] == 50
+    assert rows["党章学习"]["is_required"] and rows["党章学习"]["enrolled"]
+    assert Decimal(rows["党章学习"]["hours"]) == Decimal("2")
+    assert rows["大棚蔬菜"]["enrolled"] is False and rows["大棚蔬菜"]["track"] == "skills"
+
+
+def test_course_list_query_count_does_not_grow_with_courses(
+    client, member, django_assert_max_num_queries
+):
+    def add_course(n):
+        course = build.course(f"课程{n}", hours=None)
+        build.lesson(course, media_seconds=2700)
+        build.lesson(course, media_seconds=300)
+        enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+
+    add_course(0)
+    headers = bearer(member)
+    client.get("/api/v1/study/courses", **headers)  # warm the site and settings caches
+    with django_assert_max_num_queries(12) as few:
+        client.get("/api/v1/study/courses", **headers)
+    for n in range(1, 6):
+        add_course(n)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/api/v1/study/courses", **headers)
+    assert len(response.json()) == 6
+    assert Decimal(response.json()[0]["hours"]) == Decimal("1")  # 50 min at 45 min an hour
+
+
+def test_course_detail_gives_each_lesson_my_resume_position(client, member):
+    course = build.course()
+    first = build.lesson(course, "第一课", media_seconds=300)
+    second = build.lesson(course, "第二课", media_seconds=300)
+    enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+    LessonProgress.objects.create(
+        person=member, lesson=first, position_seconds=280, completed_at=timezone.now()
+    )
+    LessonProgress.objects.create(person=member, lesson=second, position_seconds=95)
+
+    body = client.get(f"/api/v1/study/courses/{course.pk}", **bearer(member)).json()
+
+    assert [lesson["position_seconds"] for lesson in body["lessons"]] == [280, 95]
+    assert [lesson["completed"] for lesson in body["lessons"]] == [True, False]
+    assert body["next_lesson_id"] == second.pk
+    assert body["progress"] == 50
+
+
+def test_course_for_another_village_is_not_found(client, member, village_b):
+    course = build.course(audience=CoursePage.Audience.VILLAGE, audience_village=village_b)
+    assert client.get(f"/api/v1/study/courses/{course.pk}", **bearer(member)).status_code == 404
+
+
+def test_enrol_then_enrol_again_keeps_one_enrollment(client, member):
+    course = build.course()
+    headers = bearer(member)
+    assert client.post(f"/api/v1/study/courses/{course.pk}/enrol", **headers).status_code == 200
+    response = client.post(f"/api/v1/study/courses/{course.pk}/enrol", **headers)
+    assert response.json()["enrolled"] is True
+    assert Enrollment.objects.filter(person=member, course=course).count() == 1
+
+
+def test_enrol_in_a_branch_course_of_another_branch_is_refused_with_the_reason(
+    client, member, village_b
+):
+    course = build.course(
+        audience=CoursePage.Audience.BRANCH,
+        audience_branch=PartyBranchFactory(village=village_b),
+    )
+    response = client.post(
+        f"/api/v1/study/courses/{course.pk}/enrol", HTTP_ACCEPT_LANGUAGE="zh-hans", **bearer(member)
+    )
+    assert response.status_code == 409
+    assert response.json()["detail"]
+
+
+def test_heartbeat_credits_wall_clock_time_and_reports_completion(client, member):
+    course = build.course(hours=Decimal("1"))
+    lesson = build.lesson(course, media_seconds=40)
+    enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+    StudyClock.objects.create(
+        person=member, last_credit_at=timezone.now() - datetime.timedelta(seconds=50)
+    )
+
+    response = client.post(
+        "/api/v1/study/heartbeat",
+        {"lesson_id": lesson.pk, "position_seconds": 40, "playing": True},
+        content_type="application/json",
+        **bearer(member),
+    )
+
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["credited_seconds"] == 40  # 50 s passed, but the media is 40 s long
+    assert body["lesson_completed"] and body["course_completed"]
+    hours = client.get("/api/v1/study/hours", **bearer(member)).json()
+    assert Decimal(hours["party"]) == Decimal("1") and Decimal(hours["total"]) == Decimal("1")
+
+
+def test_replayed_heartbeat_earns_nothing(client, member):
+    course = build.course()
+    lesson = build.lesson(course, media_seconds=600)
+    enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+    beat = {"lesson_id": lesson.pk, "position_seconds": 10, "playing": True}
+    headers = bearer(member)
+    client.post("/api/v1/study/heartbeat", beat, content_type="application/json", **headers)
+    response = client.post(
+        "/api/v1/study/heartbeat", beat, content_type="application/json", **headers
+    )
+    assert response.json()["credited_seconds"] == 0
+
+
+def test_heartbeat_without_enrolment_is_refused_with_409(client, member):
+    lesson = build.lesson(build.course(), media_seconds=600)
+    response = client.post(
+        "/api/v1/study/heartbeat",
+        {"lesson_id": lesson.pk, "position_seconds": 0, "playing": True},
+        content_type="application/json",
+        **bearer(member),
+    )
+    assert response.status_code == 409
+    assert response.json()["detail"]
+
+
+def test_hours_of_another_year_are_zero_and_session_login_works(client, member):
+    client.login(username="member", password=PASSWORD)
+    body = client.get("/api/v1/study/hours?year=2001").json()
+    assert body["year"] == 2001 and Decimal(body["total"]) == 0
+    assert body["standing"]["has_requirement"] is False and body["standing"]["met"] is True
+
+
+def test_staff_without_a_roster_record_get_404(client, secretary_a):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=secretary_a)}"}
+    assert client.get("/api/v1/study/courses", **headers).status_code == 404
+
+
+def test_anonymous_is_refused(client):
+    assert client.get("/api/v1/study/courses").status_code == 401
+
+
+def test_hours_show_my_standing_against_the_requirement(client, member, township):
+    from lms.ledger.models import AnnualRequirement
+    from lms.ledger.services import ledger_record
+
+    year = timezone.localdate().year
+    AnnualRequirement.objects.create(
+        township=township, year=year, total_hours=Decimal("32"), party_hours=Decimal("16")
+    )
+    ledger_record(
+        person_id=member.pk,
+        on=timezone.localdate(),
+        hours=Decimal("6"),
+        track=Track.PARTY,
+        source_kind="course",
+        source_id=1,
+    )
+
+    standing = client.get("/api/v1/study/hours", **bearer(member)).json()["standing"]
+
+    assert standing["has_requirement"] and not standing["met"]
+    assert Decimal(standing["party"]["remaining"]) == Decimal("10")
+    assert Decimal(standing["total"]["remaining"]) == Decimal("26")
+
+
+def test_study_endpoints_are_in_the_openapi_schema(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert {
+        "/api/v1/study/courses",
+        "/api/v1/study/courses/{course_id}",
+        "/api/v1/study/courses/{course_id}/enrol",
+        "/api/v1/study/heartbeat",
+        "/api/v1/study/hours",
+    } <= set(paths)

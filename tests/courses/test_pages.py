@@ -1,0 +1,270 @@
+"""What a learner sees on the catalogue, course and lesson pages, and enrolling themselves."""
+
+import datetime
+import json
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from attendance.models import SessionKind, TrainingSession
+from courses.models import CoursePage, Enrollment, LessonProgress
+from courses.services import enrollment_create
+from lms.people.services import person_account_create
+from tests.conftest import PASSWORD
+from tests.factories import courses as build
+from tests.factories.people import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(village_a):
+    person = PersonFactory(name="王秀兰", village=village_a, is_party_member=True)
+    person_account_create(person=person, password=PASSWORD)
+    return person
+
+
+@pytest.fixture
+def learner(client, member, settings):
+    """A logged-in member reading in English, so tests read the source strings."""
+    client.force_login(member.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def test_catalogue_lists_open_courses_required_first_with_progress(learner, member):
+    build.course("电商入门", track="skills", hours=Decimal("1.5"))
+    required = build.course("学习党章", is_required=True)
+    build.course("已结束的课", closes_on=timezone.localdate() - datetime.timedelta(days=1))
+    build.course("别村的课", audience=CoursePage.Audience.VILLAGE)
+    lesson = build.lesson(required, media_seconds=0)
+    enrollment_create(person=member, course=required, source=Enrollment.Source.SELF)
+    LessonProgress.objects.create(person=member, lesson=lesson, completed_at=timezone.now())
+
+    html = learner.get(build.catalogue().url).content.decode()
+
+    assert html.index("学习党章") < html.index("电商入门")
+    assert "已结束的课" not in html and "别村的课" not in html
+    assert "1.5" in html
+    assert "1 of 1 lessons done" in html
+
+
+def test_course_page_shows_hours_lessons_done_and_continue_to_the_next(learner, member):
+    course = build.course("学习党章", is_required=True, hours=Decimal("2"))
+    first = build.lesson(course, "第一课")
+    second = build.lesson(course, "第二课")
+    enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+    LessonProgress.objects.create(person=member, lesson=first, completed_at=timezone.now())
+
+    html = learner.get(course.url).content.decode()
+
+    assert "第一课" in html and "✓" in html
+    assert 'aria-valuenow="50"' in html
+    assert f'<a class="button" href="{second.url}">Continue studying</a>' in html
+
+
+def test_course_page_offers_enrolment_and_enrolling_takes_the_learner_in(learner, member):
+    course = build.course("学习党章")
+    build.lesson(course)
+
+    page = learner.get(course.url).content.decode()
+    assert reverse("courses:enrol", args=[course.pk]) in page
+
+    response = learner.post(reverse("courses:enrol", args=[course.pk]))
+
+    assert response.status_code == 302 and response.url == course.url
+    assert Enrollment.objects.filter(person=member, course=course).exists()
+    assert "Start studying" in learner.get(course.url).content.decode()
+
+
+def test_enrolling_in_a_closed_course_is_refused_with_the_reason(learner, member):
+    course = build.course("明年的课", opens_on=timezone.localdate() + datetime.timedelta(days=30))
+
+    response = learner.post(reverse("courses:enrol", args=[course.pk]), follow=True)
+
+    assert not Enrollment.objects.filter(person=member, course=course).exists()
+    assert [str(m) for m in response.context["messages"]] == [
+        "This course is not open for study now."
+    ]
+
+
+def test_enrolling_in_another_groups_course_is_refused(learner, member):
+    course = build.course("别村的课", audience=CoursePage.Audience.VILLAGE)
+
+    response = learner.post(reverse("courses:enrol", args=[course.pk]), follow=True)
+
+    assert not Enrollment.objects.filter(person=member, course=course).exists()
+    assert "another group" in " ".join(str(m) for m in response.context["messages"])
+
+
+def test_enrolment_needs_a_post_and_a_login(client, member):
+    course = build.course()
+    assert client.post(reverse("courses:enrol", args=[course.pk])).status_code == 302
+    client.force_login(member.user)
+    assert client.get(reverse("courses:enrol", args=[course.pk])).status_code == 405
+
+
+def test_course_page_lists_its_upcoming_in_person_sessions(learner, village_a):
+    course = build.course("大棚蔬菜种植")
+    kind, _ = SessionKind.objects.get_or_create(name=SessionKind.DEFAULT)
+    soon = timezone.now() + datetime.timedelta(days=3)
+    for topic, starts in (("下周实地培训", soon), ("上月培训", soon - datetime.timedelta(days=40))):
+        TrainingSession.objects.create(
+            kind=kind,
+            topic=topic,
+            track="skills",
+            village=village_a,
+            course=course,
+            starts_at=starts,
+            ends_at=starts + datetime.timedelta(hours=2),
+        )
+
+    html = learner.get(course.url).content.decode()
+
+    assert "下周实地培训" in html and "上月培训" not in html
+
+
+def test_lesson_page_plays_media_without_preloading_and_resumes(learner, member):
+    course = build.course()
+    first = build.lesson(course, "第一课", media_seconds=600)
+    second = build.lesson(course, "第二课")
+    enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+    LessonProgress.objects.create(person=member, lesson=first, position_seconds=125)
+
+    html = learner.get(first.url).content.decode()
+
+    assert 'preload="none"' in html and "<video" in html
+    assert 'data-resume="125"' in html
+    assert f'href="{second.url}" rel="next"' in html
+    assert "study-heartbeat.js" in html and 'data-enrolled="1"' in html
+
+
+def test_lesson_page_links_its_quiz(learner, member):
+    course = build.course()
+    quiz = [
+        (
+            "question",
+            {
+                "kind": "true_false",
+                "text": "党员应按时交纳党费",
+                "options": [{"text": "对", "correct": True}, {"text": "错", "correct": False}],
+            },
+        )
+    ]
+    lesson = build.lesson(course, quiz=quiz)
+
+    html = learner.get(lesson.url).content.decode()
+
+    assert f"/study/lessons/{lesson.pk}/quiz/" in html
+
+
+def test_text_lesson_offers_i_have_finished_reading(learner, member):
+    course = build.course()
+    lesson = build.lesson(course, media_seconds=0)
+    enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+
+    html = learner.get(lesson.url).content.decode()
+
+    assert "data-read-done" in html
+
+
+def test_heartbeat_from_the_page_credits_and_reports_completion(learner, member, settings):
+    course = build.course(hours=Decimal("1"))
+    lesson = build.lesson(course, media_seconds=20)
+    enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+    url = reverse("courses:heartbeat")
+
+    def beat(position, playing=True):
+        return learner.post(
+            url,
+            json.dumps({"lesson": lesson.pk, "position": position, "playing": playing}),
+            content_type="application/json",
+        )
+
+    assert beat(0).json()["credited"] == 0
+    progress = LessonProgress.objects.get(person=member, lesson=lesson)
+    # Pretend the first heartbeat came 20 s ago: the clock allows 20 s.
+    from courses.models import StudyClock
+
+    StudyClock.objects.filter(person=member).update(
+        last_credit_at=timezone.now() - datetime.timedelta(seconds=20)
+    )
+    reply = beat(20).json()
+
+    assert reply == {
+        "credited": 20,
+        "position": 20,
+        "lesson_completed": True,
+        "course_completed": True,
+    }
+    progress.refresh_from_db()
+    assert progress.completed_at is not None
+
+
+def test_heartbeat_for_a_course_not_enrolled_is_refused(learner):
+    lesson = build.lesson(build.course())
+
+    response = learner.post(
+        reverse("courses:heartbeat"),
+        json.dumps({"lesson": lesson.pk, "position": 0, "playing": True}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"] == "Enrol in the course first."
+
+
+def test_heartbeat_needs_a_logged_in_person(client):
+    lesson = build.lesson(build.course())
+    response = client.post(reverse("courses:heartbeat"), {"lesson": lesson.pk, "position": 0})
+    assert response.status_code == 403
+
+
+def test_heartbeat_rejects_nonsense(learner):
+    response = learner.post(reverse("courses:heartbeat"), "{}", content_type="application/json")
+    assert response.status_code == 400
+
+
+def _course_with(member, lessons: int) -> CoursePage:
+    course = build.course(f"课程{lessons}", is_required=True, hours=None)
+    for n in range(lessons):
+        lesson = build.lesson(course, f"第{n + 1}课", media_seconds=900)
+        if n % 2:
+            LessonProgress.objects.create(person=member, lesson=lesson, completed_at=timezone.now())
+    enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+    return course
+
+
+@pytest.mark.parametrize("lessons", [1, 12])
+def test_course_page_queries_do_not_grow_with_lessons(
+    learner, member, lessons, django_assert_max_num_queries
+):
+    course = _course_with(member, lessons)
+    with django_assert_max_num_queries(20):
+        response = learner.get(course.url)
+    assert response.status_code == 200
+    assert f"第{lessons}课" in response.content.decode()
+
+
+@pytest.mark.parametrize("lessons", [1, 12])
+def test_lesson_page_queries_do_not_grow_with_lessons(
+    learner, member, lessons, django_assert_max_num_queries
+):
+    course = _course_with(member, lessons)
+    lesson = course.lessons().first()
+    with django_assert_max_num_queries(20):
+        response = learner.get(lesson.url)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("courses", [1, 8])
+def test_catalogue_queries_do_not_grow_with_courses(
+    learner, member, courses, django_assert_max_num_queries
+):
+    for _n in range(courses):
+        _course_with(member, 3)
+    with django_assert_max_num_queries(20):
+        response = learner.get(build.catalogue().url)
+    assert response.status_code == 200
