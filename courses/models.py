@@ -240,8 +240,12 @@ class LessonPage(Page):
 
     @property
     def media_seconds(self) -> int:
+        """Total media length, read from the raw stream: no document is fetched for it
+        (the heartbeat asks on every call)."""
         return sum(
-            block.value["duration_seconds"] for block in self.body if block.block_type == "media"
+            int(block["value"].get("duration_seconds") or 0)
+            for block in self.body.raw_data
+            if block["type"] == "media"
         )
 
     @property

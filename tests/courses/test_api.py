@@ -214,3 +214,31 @@ def test_study_endpoints_are_in_the_openapi_schema(client):
         "/api/v1/study/heartbeat",
         "/api/v1/study/hours",
     } <= set(paths)
+
+
+def test_a_heartbeat_costs_the_same_queries_however_long_the_course(client, member):
+    """The hot path of 万人在线: a fixed, small number of queries, no media documents fetched."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    short = build.course("短课")
+    short_lesson = build.lesson(short, media_seconds=60)
+    long = build.course("长课")
+    long_lessons = [build.lesson(long, title=f"第{n}课", media_seconds=60) for n in range(8)]
+    for course in (short, long):
+        enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+    headers = bearer(member)
+
+    def queries_of_a_heartbeat(lesson) -> int:
+        beat = {"lesson_id": lesson.pk, "position_seconds": 5, "playing": True}
+        client.post("/api/v1/study/heartbeat", beat, content_type="application/json", **headers)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(
+                "/api/v1/study/heartbeat", beat, content_type="application/json", **headers
+            )
+        assert response.status_code == 200
+        assert not any("wagtaildocs_document" in q["sql"] for q in captured.captured_queries)
+        return len(captured.captured_queries)
+
+    assert queries_of_a_heartbeat(short_lesson) == queries_of_a_heartbeat(long_lessons[-1])
+    assert queries_of_a_heartbeat(long_lessons[-1]) <= 17
