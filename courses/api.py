@@ -18,7 +18,7 @@ from lms.ledger import selectors as ledger_selectors
 from lms.ledger.models import Track
 from lms.people.selectors import person_for_user
 
-from .exceptions import StudyError
+from .exceptions import LessonNotFound, StudyError
 from .models import CoursePage, Enrollment, LessonPage, LessonProgress, StudySettings
 from .services import enrollment_create, heartbeat_record
 
@@ -297,35 +297,25 @@ def heartbeat(request, payload: HeartbeatIn):
     and never more than the media's length.
     """
     person = _me(request)
-    lesson = LessonPage.objects.live().filter(pk=payload.lesson_id).first()
-    if lesson is None:
-        raise HttpError(404, _("Lesson not found."))
-    before = (
-        LessonProgress.objects.filter(person=person, lesson=lesson)
-        .values_list("seconds_credited", flat=True)
-        .first()
-        or 0
-    )
     try:
-        progress = heartbeat_record(
+        beat = heartbeat_record(
             person=person,
-            lesson=lesson,
+            lesson_id=payload.lesson_id,
             position_seconds=payload.position_seconds,
             playing=payload.playing,
         )
+    except LessonNotFound as error:
+        raise HttpError(404, str(error)) from error
     except StudyError as error:
         raise HttpError(409, str(error)) from error
-    course_completed = Enrollment.objects.filter(
-        person=person, course_id=lesson.get_parent().pk, status=Enrollment.Status.COMPLETED
-    ).exists()
     return {
-        "lesson_id": lesson.pk,
-        "credited_seconds": progress.seconds_credited - before,
-        "seconds_credited": progress.seconds_credited,
-        "media_seconds": lesson.media_seconds,
-        "position_seconds": progress.position_seconds,
-        "lesson_completed": progress.completed_at is not None,
-        "course_completed": course_completed,
+        "lesson_id": payload.lesson_id,
+        "credited_seconds": beat.credited_now,
+        "seconds_credited": beat.progress.seconds_credited,
+        "media_seconds": beat.media_seconds,
+        "position_seconds": beat.progress.position_seconds,
+        "lesson_completed": beat.progress.completed_at is not None,
+        "course_completed": beat.course_completed,
     }
 
 

@@ -18,6 +18,10 @@ class NotInAudience(StudyError):
     default_message = _("This course is for another group; ask your branch secretary.")
 
 
+class LessonNotFound(StudyError):
+    default_message = _("Lesson not found.")
+
+
 class NotEnrolled(StudyError):
     default_message = _("Enrol in the course first.")
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from .exceptions import NoAttemptsLeft
 from .models import LessonPage, LessonProgress, QuizAttempt
-from .services import _enrollment_for, lesson_completion_check
+from .services import enrollment_required, lesson_completion_check, live_lesson_facts
 
 
 def option_key(question_id: str, index: int) -> str:
@@ -56,7 +56,7 @@ def quiz_attempt_start(*, person, lesson: LessonPage, rng: random.Random | None 
 
     Reopening the quiz page resumes the open attempt rather than spending another.
     """
-    _enrollment_for(person, lesson)
+    enrollment_required(person=person, course_id=live_lesson_facts(lesson.pk).course_id)
     # One row per person and lesson: locking it serialises two starts from two tabs.
     LessonProgress.objects.get_or_create(person=person, lesson=lesson)
     LessonProgress.objects.select_for_update().filter(person=person, lesson=lesson).first()
@@ -138,7 +138,8 @@ def quiz_attempt_submit(*, attempt: QuizAttempt, answers: dict, at=None) -> Quiz
     if attempt.submitted_at is not None:
         return attempt
     lesson = attempt.lesson.specific
-    enrollment = _enrollment_for(attempt.person, lesson)
+    facts = live_lesson_facts(lesson.pk)
+    enrollment = enrollment_required(person=attempt.person, course_id=facts.course_id)
     questions = quiz_questions(lesson)
     stored, asked, right = {}, 0, 0
     for entry in attempt.question_order:
@@ -165,5 +166,5 @@ def quiz_attempt_submit(*, attempt: QuizAttempt, answers: dict, at=None) -> Quiz
         if not progress.quiz_passed:
             progress.quiz_passed = True
             progress.save(update_fields=["quiz_passed"])
-        lesson_completion_check(progress=progress, enrollment=enrollment, lesson=lesson, at=at)
+        lesson_completion_check(progress=progress, enrollment=enrollment, facts=facts, at=at)
     return attempt

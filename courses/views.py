@@ -16,8 +16,8 @@ from lms.ledger.models import Track
 from lms.people.selectors import person_for_user
 
 from . import selectors
-from .exceptions import StudyError
-from .models import CourseIndexPage, CoursePage, Enrollment, LessonPage, StudySettings
+from .exceptions import LessonNotFound, StudyError
+from .models import CourseIndexPage, CoursePage, Enrollment, StudySettings
 from .services import enrollment_create, heartbeat_record
 
 
@@ -35,24 +35,20 @@ def heartbeat(request):
         playing = data.get("playing") in (True, "true", "1", 1)
     except (AttributeError, TypeError, ValueError, OverflowError):
         return JsonResponse({"error": _("A heartbeat needs a lesson and a position.")}, status=400)
-    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
     try:
-        progress = heartbeat_record(
-            person=person, lesson=lesson, position_seconds=position, playing=playing
+        beat = heartbeat_record(
+            person=person, lesson_id=lesson_id, position_seconds=position, playing=playing
         )
+    except LessonNotFound as error:
+        return JsonResponse({"error": str(error)}, status=404)
     except StudyError as error:
         return JsonResponse({"error": str(error)}, status=403)
-    course_completed = Enrollment.objects.filter(
-        person=person,
-        course__path=lesson.path[: -lesson.steplen],
-        status=Enrollment.Status.COMPLETED,
-    ).exists()
     return JsonResponse(
         {
-            "credited": progress.seconds_credited,
-            "position": progress.position_seconds,
-            "lesson_completed": progress.completed_at is not None,
-            "course_completed": course_completed,
+            "credited": beat.progress.seconds_credited,
+            "position": beat.progress.position_seconds,
+            "lesson_completed": beat.progress.completed_at is not None,
+            "course_completed": beat.course_completed,
         }
     )
 

@@ -2,11 +2,12 @@
 # Installs the Debian packages Shuangyu needs, once. Run by `make run` and `make test`.
 #   runtime: Pango/HarfBuzz for WeasyPrint (libharfbuzz-subset0 keeps Chinese PDFs fast),
 #            a CJK font, gettext for translations
-#   tests:   Debian's Chromium for the browser tests (pass "test")
+#   tests:   Debian's Chromium for the browser tests, poppler-utils to read the PDFs they
+#            check (pass "test")
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext)
 if [ "${1:-}" = "test" ]; then
-  packages+=(chromium)
+  packages+=(chromium poppler-utils)
 fi
 missing=()
 for package in "${packages[@]}"; do

@@ -20,6 +20,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="CELERY_BROKER_URL is not set"))
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (login throttles, cached lesson facts): ids are
+    reused between tests on SQLite, so a fact cached by one test must not reach the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def township(db):
     return TownshipFactory(name="东沟乡")

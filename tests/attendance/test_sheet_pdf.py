@@ -1,6 +1,5 @@
 """The printed sign-in sheet: the invited roster, one line each, in the import's columns."""
 
-import shutil
 import subprocess
 
 import pytest
@@ -17,10 +16,6 @@ from tests.factories.attendance import TrainingSessionFactory
 from tests.factories.people import PersonFactory
 
 pytestmark = pytest.mark.django_db
-
-needs_pdftotext = pytest.mark.skipif(
-    not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is not installed"
-)
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
@@ -47,7 +42,6 @@ def invited(session, village_a, village_b):
     return people
 
 
-@needs_pdftotext
 def test_sheet_lists_every_invited_name_with_the_import_columns(session, invited, tmp_path):
     pdf = sign_in_sheet_pdf(session=session)
 
@@ -61,7 +55,6 @@ def test_sheet_lists_every_invited_name_with_the_import_columns(session, invited
     assert "西沟村" in text
 
 
-@needs_pdftotext
 def test_sheet_prints_only_the_last_four_digits_of_a_phone(session, invited, tmp_path):
     text = pdf_text(sign_in_sheet_pdf(session=session), tmp_path)
 

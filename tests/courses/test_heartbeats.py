@@ -40,7 +40,7 @@ def watch(member, lesson, *, start: float, until: float, every: float = 30, posi
     while t <= until:
         heartbeat_record(
             person=member,
-            lesson=lesson,
+            lesson_id=lesson.pk,
             playing=True,
             at=at(t),
             position_seconds=int(position if position is not None else t - start),
@@ -62,14 +62,18 @@ def test_replayed_heartbeats_earn_nothing_extra(member, course_and_lesson):
     _course, lesson = course_and_lesson
     watch(member, lesson, start=0, until=60)
     for _ in range(20):
-        heartbeat_record(person=member, lesson=lesson, playing=True, at=at(60), position_seconds=60)
+        heartbeat_record(
+            person=member, lesson_id=lesson.pk, playing=True, at=at(60), position_seconds=60
+        )
     assert credited(member, lesson) == 60
 
 
 def test_skipping_to_the_end_moves_the_resume_point_not_the_credit(member, course_and_lesson):
     _course, lesson = course_and_lesson
     watch(member, lesson, start=0, until=30)
-    heartbeat_record(person=member, lesson=lesson, playing=True, at=at(35), position_seconds=299)
+    heartbeat_record(
+        person=member, lesson_id=lesson.pk, playing=True, at=at(35), position_seconds=299
+    )
 
     progress = LessonProgress.objects.get(person=member, lesson=lesson)
     assert progress.position_seconds == 299
@@ -83,10 +87,14 @@ def test_ten_tabs_or_a_second_phone_earn_what_one_would(member, course_and_lesso
     for t in range(0, 121, 30):
         for tab in range(10):  # ten tabs of the same lesson, a second of each other apart
             heartbeat_record(
-                person=member, lesson=lesson, playing=True, at=at(t + tab * 0.1), position_seconds=t
+                person=member,
+                lesson_id=lesson.pk,
+                playing=True,
+                at=at(t + tab * 0.1),
+                position_seconds=t,
             )
         heartbeat_record(
-            person=member, lesson=other, playing=True, at=at(t + 1), position_seconds=t
+            person=member, lesson_id=other.pk, playing=True, at=at(t + 1), position_seconds=t
         )  # and a phone on another lesson
 
     total = credited(member, lesson) + credited(member, other)
@@ -96,17 +104,27 @@ def test_ten_tabs_or_a_second_phone_earn_what_one_would(member, course_and_lesso
 def test_a_long_silence_is_not_study(member, course_and_lesson):
     _course, lesson = course_and_lesson
     watch(member, lesson, start=0, until=30)
-    heartbeat_record(person=member, lesson=lesson, playing=True, at=at(3600), position_seconds=40)
+    heartbeat_record(
+        person=member, lesson_id=lesson.pk, playing=True, at=at(3600), position_seconds=40
+    )
     assert credited(member, lesson) == 30 + 45  # at most one heartbeat's worth after a gap
 
 
 def test_pausing_credits_the_stretch_played_then_stops_the_clock(member, course_and_lesson):
     _course, lesson = course_and_lesson
     watch(member, lesson, start=0, until=30)
-    heartbeat_record(person=member, lesson=lesson, playing=False, at=at(40), position_seconds=40)
-    heartbeat_record(person=member, lesson=lesson, playing=False, at=at(500), position_seconds=40)
-    heartbeat_record(person=member, lesson=lesson, playing=True, at=at(600), position_seconds=40)
-    heartbeat_record(person=member, lesson=lesson, playing=True, at=at(630), position_seconds=70)
+    heartbeat_record(
+        person=member, lesson_id=lesson.pk, playing=False, at=at(40), position_seconds=40
+    )
+    heartbeat_record(
+        person=member, lesson_id=lesson.pk, playing=False, at=at(500), position_seconds=40
+    )
+    heartbeat_record(
+        person=member, lesson_id=lesson.pk, playing=True, at=at(600), position_seconds=40
+    )
+    heartbeat_record(
+        person=member, lesson_id=lesson.pk, playing=True, at=at(630), position_seconds=70
+    )
     assert credited(member, lesson) == 30 + 10 + 30  # the paused 560 s earn nothing
 
 
@@ -133,4 +151,4 @@ def test_heartbeats_need_an_enrollment(village_a):
     course = build.course()
     lesson = build.lesson(course)
     with pytest.raises(NotEnrolled):
-        heartbeat_record(person=stranger, lesson=lesson, playing=True, position_seconds=0)
+        heartbeat_record(person=stranger, lesson_id=lesson.pk, playing=True, position_seconds=0)

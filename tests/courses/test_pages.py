@@ -242,6 +242,7 @@ def test_course_page_queries_do_not_grow_with_lessons(
     learner, member, lessons, django_assert_max_num_queries
 ):
     course = _course_with(member, lessons)
+    learner.get(course.url)  # warm-up: Wagtail caches the site root paths on the first request
     with django_assert_max_num_queries(20):
         response = learner.get(course.url)
     assert response.status_code == 200
@@ -254,6 +255,7 @@ def test_lesson_page_queries_do_not_grow_with_lessons(
 ):
     course = _course_with(member, lessons)
     lesson = course.lessons().first()
+    learner.get(lesson.url)  # warm-up, as above
     with django_assert_max_num_queries(20):
         response = learner.get(lesson.url)
     assert response.status_code == 200
@@ -265,6 +267,7 @@ def test_catalogue_queries_do_not_grow_with_courses(
 ):
     for _n in range(courses):
         _course_with(member, 3)
+    learner.get(build.catalogue().url)  # warm-up, as above
     with django_assert_max_num_queries(20):
         response = learner.get(build.catalogue().url)
     assert response.status_code == 200

@@ -106,7 +106,7 @@ def watch_all(member, lesson):
     for second in range(0, 91, 30):
         heartbeat_record(
             person=member,
-            lesson=lesson,
+            lesson_id=lesson.pk,
             playing=True,
             position_seconds=second,
             at=T0 + datetime.timedelta(seconds=second),

@@ -20,6 +20,7 @@ from tests.conftest import PASSWORD
 from tests.e2e.conftest import SCREENSHOTS
 from tests.factories import courses as build
 from tests.factories.people import PersonFactory
+from tests.factories.site import site_tree_ensure
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -60,24 +61,7 @@ def audio_lesson(course: CoursePage, *, duration_seconds: int, file_seconds: int
 
 @pytest.fixture(autouse=True)
 def site_tree(db):
-    """The Wagtail tree the data migrations made, rebuilt if an earlier transactional test
-    flushed it: locale, root collection, root page, home page and the default site."""
-    from django.conf import settings as django_settings
-    from wagtail.models import Collection, Locale, Page, Site
-
-    from lms.home.models import HomePage
-
-    Locale.objects.get_or_create(language_code=django_settings.LANGUAGE_CODE)
-    if not Collection.objects.exists():
-        Collection.add_root(name="Root")
-    root = Page.objects.filter(depth=1).first() or Page.add_root(title="Root", slug="root")
-    home = Page.objects.filter(depth=2).first()
-    if home is None:
-        home = root.add_child(instance=HomePage(title="双育学习培训平台", slug="home"))
-    Site.objects.update_or_create(
-        is_default_site=True,
-        defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": "双育"},
-    )
+    site_tree_ensure()
 
 
 def _log_in(page, url, phone):

@@ -1,0 +1,67 @@
+"""Ten tabs and a second phone beating at the same instant earn one heartbeat's worth.
+
+The person's StudyClock row is locked by each heartbeat, so parallel heartbeats queue and
+each credits only the time since the one before it. PostgreSQL only (see tests/parallel.py).
+"""
+
+import datetime
+
+from django.test import Client
+from django.utils import timezone
+
+from courses.models import Enrollment, LessonProgress
+from courses.services import enrollment_create, heartbeat_record
+from lms.people.services import api_token_create
+from tests.factories import courses as build
+from tests.factories.people import PersonFactory, UserFactory
+from tests.factories.site import site_tree_ensure
+from tests.parallel import (  # noqa: F401  (fixtures, used by name)
+    fail_in_ci_without_postgresql,
+    in_parallel,
+    postgresql_only,
+    restore_migrated_data,
+)
+
+TABS = 20
+pytestmark = postgresql_only
+
+
+def test_parallel_heartbeats_from_many_tabs_credit_only_the_wall_clock_time(village_a):
+    site_tree_ensure()  # an earlier transactional test may have flushed it
+    person = PersonFactory(village=village_a, is_party_member=True)
+    person.user = UserFactory(username="member")
+    person.save()
+    course = build.course("党章学习")
+    lessons = [build.lesson(course, f"第{n}课", media_seconds=3600) for n in (1, 2)]
+    enrollment_create(person=person, course=course, source=Enrollment.Source.SELF)
+    token = api_token_create(user=person.user)
+    started = timezone.now()
+    # The clock started playing 30 s ago: the next heartbeat, from whichever tab, earns 30 s.
+    heartbeat_record(
+        person=person,
+        lesson_id=lessons[0].pk,
+        position_seconds=0,
+        playing=True,
+        at=started - datetime.timedelta(seconds=30),
+    )
+
+    def beat(i):
+        response = Client().post(
+            "/api/v1/study/heartbeat",
+            {"lesson_id": lessons[i % 2].pk, "position_seconds": 30, "playing": True},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        return response.status_code, response.json()["credited_seconds"]
+
+    outcomes = in_parallel(beat, TABS)
+    elapsed = (timezone.now() - started).total_seconds()
+
+    assert all(status == 200 for status, _credit in outcomes), outcomes
+    earned = sum(credit for _status, credit in outcomes)
+    in_rows = sum(
+        LessonProgress.objects.filter(person=person).values_list("seconds_credited", flat=True)
+    )
+    assert earned == in_rows
+    # Twenty tabs without the lock would earn 20 × 30 s; with it, the wall-clock time.
+    assert 30 <= earned <= 30 + elapsed + 1
