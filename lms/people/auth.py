@@ -45,3 +45,14 @@ class PhoneOrUsernameBackend(ModelBackend):
             if user.check_password(password) and self.user_can_authenticate(user):
                 return user
         return None
+
+    def get_user(self, user_id):
+        """The logged-in account with its roster record, village and branch in one query:
+        nearly every page and every heartbeat asks for the person behind the account."""
+        User = get_user_model()
+        user = (
+            User._default_manager.select_related("person__village", "person__branch")
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None

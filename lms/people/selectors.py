@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from .identity import normalize_id_number, normalize_phone
-from .models import PartyBranch, Person, RoleAssignment, Village
+from .models import PartyBranch, Person, RoleAssignment, User, Village
 
 Role = RoleAssignment.Role
 
@@ -105,6 +105,10 @@ def user_can_see_person(user, person: Person) -> bool:
 
 
 def person_for_user(user) -> Person | None:
+    """The roster record behind an account, or None. Free for a session's user, whom the
+    login backend reads together with the person; one query otherwise (API tokens)."""
     if not user or not user.is_authenticated:
         return None
+    if User.person.is_cached(user):
+        return getattr(user, "person", None)
     return Person.objects.filter(user=user).select_related("village", "branch").first()

@@ -114,6 +114,9 @@ if os.environ.get("CACHE_URL"):
             "LOCATION": os.environ["CACHE_URL"],
         }
     }
+    # Sessions read from the shared cache, written through to the database: a logged-in
+    # request (every heartbeat of 万人在线) skips one query.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -299,3 +299,24 @@ def test_a_changed_completion_share_applies_to_the_next_heartbeat(client, member
     study.save()
 
     assert _beat(client, member, lesson).json()["lesson_completed"] is True
+
+
+def test_a_heartbeat_from_the_lesson_page_reads_the_person_with_the_account(client, member):
+    """The browser's heartbeat (session login): the session, the account with its person in
+    one query, then the five of the service; the person is not read a second time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    course = build.course()
+    lesson = build.lesson(course, media_seconds=600)
+    enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+    client.force_login(member.user)
+    beat = {"lesson": lesson.pk, "position": 5, "playing": True}
+    client.post("/study/heartbeat/", beat, content_type="application/json")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/study/heartbeat/", beat, content_type="application/json")
+
+    assert response.status_code == 200
+    sql = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert sum('FROM "people_person"' in q for q in sql) == 0
+    assert len(sql) <= 7
