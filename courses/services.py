@@ -19,7 +19,8 @@ from lms.ledger.services import ledger_record, ledger_withdraw
 
 from .exceptions import CourseNotOpen, LessonNotFound, NotEnrolled, NotInAudience
 from .lesson_facts import LessonFacts, lesson_facts
-from .models import CoursePage, Enrollment, LessonProgress, StudyClock, StudySettings
+from .models import CoursePage, Enrollment, LessonProgress, StudySettings
+from .study_rows import study_rows_create, study_rows_lock, study_rows_write
 
 # The page sends a heartbeat every 30 s while media plays; a longer silence is not study.
 HEARTBEAT_INTERVAL = 30
@@ -113,37 +114,54 @@ def heartbeat_record(
 ) -> Heartbeat:
     """Record where the learner is and credit the study time the rules allow.
 
-    The hot path of 万人在线: the lesson's facts come from the cache, then one read of the
-    enrolment, two row locks and two updates (five queries) unless the lesson completes.
+    The hot path of 万人在线: the lesson's facts come from the cache, then one locking read
+    of the enrolment, clock and progress, and two updates (courses/study_rows.py), unless
+    it is the person's first heartbeat in the lesson or the lesson completes.
     """
     at = at or timezone.now()
     facts = live_lesson_facts(lesson_id)
-    enrollment = enrollment_required(person=person, course_id=facts.course_id)
-    # The person's clock row serialises their heartbeats from every tab and phone.
-    clock, _created = StudyClock.objects.select_for_update().get_or_create(person=person)
-    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
-        person=person, lesson_id=lesson_id
-    )
+    where = {"person_id": person.pk, "course_id": facts.course_id, "lesson_id": lesson_id}
+    rows = study_rows_lock(**where)
+    if rows is None or rows.enrollment_status == Enrollment.Status.WITHDRAWN:
+        enrollment_required(person=person, course_id=facts.course_id)  # refuses if not enrolled
+        study_rows_create(person_id=person.pk, lesson_id=lesson_id)
+        rows = study_rows_lock(**where)
     media = facts.media_seconds
-    before = progress.seconds_credited
+    credited = rows.seconds_credited
     # The clock runs from the previous heartbeat that said "playing": the heartbeat sent on
     # pause or end credits the stretch just played, then stops the clock.
-    if clock.last_credit_at is not None and at > clock.last_credit_at:
-        elapsed = (at - clock.last_credit_at).total_seconds()
-        earn = min(elapsed, HEARTBEAT_MAX_CREDIT, max(media - progress.seconds_credited, 0))
-        progress.seconds_credited += int(earn)
-    # Pausing stops the clock: the pause itself is never credited.
-    clock.last_credit_at = at if playing else None
-    clock.save(update_fields=["last_credit_at"])
-    progress.position_seconds = max(0, min(int(position_seconds), media)) if media else 0
-    progress.last_heartbeat_at = at
-    progress.save(update_fields=["position_seconds", "seconds_credited", "last_heartbeat_at"])
-    lesson_completion_check(progress=progress, enrollment=enrollment, facts=facts, at=at)
+    if rows.last_credit_at is not None and at > rows.last_credit_at:
+        elapsed = (at - rows.last_credit_at).total_seconds()
+        credited += int(min(elapsed, HEARTBEAT_MAX_CREDIT, max(media - credited, 0)))
+    position = max(0, min(int(position_seconds), media)) if media else 0
+    study_rows_write(
+        person_id=person.pk,
+        progress_id=rows.progress_id,
+        last_credit_at=at if playing else None,  # pausing stops the clock: a pause earns nothing
+        seconds_credited=credited,
+        position_seconds=position,
+        heartbeat_at=at,
+    )
+    progress = LessonProgress(
+        pk=rows.progress_id,
+        person_id=person.pk,
+        lesson_id=lesson_id,
+        position_seconds=position,
+        seconds_credited=credited,
+        last_heartbeat_at=at,
+        quiz_passed=rows.quiz_passed,
+        completed_at=rows.completed_at,
+    )
+    course_completed = rows.enrollment_status == Enrollment.Status.COMPLETED
+    if progress.completed_at is None and media_watched(progress, facts):
+        enrollment = enrollment_required(person=person, course_id=facts.course_id)
+        lesson_completion_check(progress=progress, enrollment=enrollment, facts=facts, at=at)
+        course_completed = enrollment.status == Enrollment.Status.COMPLETED
     return Heartbeat(
         progress=progress,
-        credited_now=progress.seconds_credited - before,
+        credited_now=credited - rows.seconds_credited,
         media_seconds=media,
-        course_completed=enrollment.status == Enrollment.Status.COMPLETED,
+        course_completed=course_completed,
     )
 
 

@@ -243,8 +243,8 @@ def test_a_heartbeat_costs_the_same_queries_however_long_the_course(client, memb
         return len(sql)
 
     assert queries_of_a_heartbeat(short_lesson) == queries_of_a_heartbeat(long_lessons[-1])
-    # token, person, enrolment, two row locks, two updates
-    assert queries_of_a_heartbeat(long_lessons[-1]) <= 7
+    # token, person, one locking read of enrolment + clock + progress, two updates
+    assert queries_of_a_heartbeat(long_lessons[-1]) <= 5
 
 
 def _beat(client, member, lesson, position=0):
@@ -303,7 +303,7 @@ def test_a_changed_completion_share_applies_to_the_next_heartbeat(client, member
 
 def test_a_heartbeat_from_the_lesson_page_reads_the_person_with_the_account(client, member):
     """The browser's heartbeat (session login): the session, the account with its person in
-    one query, then the five of the service; the person is not read a second time."""
+    one query, then the three of the service; the person is not read a second time."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -319,4 +319,4 @@ def test_a_heartbeat_from_the_lesson_page_reads_the_person_with_the_account(clie
     assert response.status_code == 200
     sql = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert sum('FROM "people_person"' in q for q in sql) == 0
-    assert len(sql) <= 7
+    assert len(sql) <= 5
