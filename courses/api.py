@@ -8,7 +8,6 @@ endpoint of lms.api. The rules are courses.services'; these endpoints only trans
 import datetime
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -18,8 +17,9 @@ from lms.ledger import selectors as ledger_selectors
 from lms.ledger.models import Track
 from lms.people.selectors import person_for_user
 
+from . import selectors
 from .exceptions import LessonNotFound, StudyError
-from .models import CoursePage, Enrollment, LessonPage, LessonProgress, StudySettings
+from .models import CoursePage, Enrollment, StudySettings
 from .services import enrollment_create, heartbeat_record
 
 router = Router(tags=["study"])
@@ -113,118 +113,30 @@ def _me(request):
     return person
 
 
-def _open_to(person) -> Q:
-    """Courses a person may enrol in now (the same rules as enrollment_create's, in SQL)."""
-    today = timezone.localdate()
-    audience = CoursePage.Audience
-    in_audience = Q(audience=audience.EVERYONE) | Q(
-        audience=audience.VILLAGE, audience_village_id=person.village_id
-    )
-    if person.is_party_member:
-        in_audience |= Q(audience=audience.ALL_MEMBERS)
-    if person.branch_id:
-        in_audience |= Q(audience=audience.BRANCH, audience_branch_id=person.branch_id)
-    return (
-        in_audience
-        & Q(self_enrollment=True)
-        & (Q(opens_on__isnull=True) | Q(opens_on__lte=today))
-        & (Q(closes_on__isnull=True) | Q(closes_on__gte=today))
-    )
-
-
-def _courses_of(person):
-    """Live courses the person is enrolled in or may enrol in."""
-    return (
-        CoursePage.objects.live()
-        .filter(_open_to(person) | Q(enrollments__person=person))
-        .distinct()
-        .order_by("-is_required", "path")
-    )
-
-
-def _media_seconds(body) -> int:
-    # The raw stream: reading block values would fetch each document, one query per lesson.
-    return sum(
-        int(block["value"].get("duration_seconds") or 0)
-        for block in body.raw_data
-        if block["type"] == "media"
-    )
-
-
-def _lessons_by_course(courses) -> dict[int, list[LessonPage]]:
-    """Every course's live lessons in one query, in page order."""
-    by_path = {course.path: course.pk for course in courses}
-    if not by_path:
-        return {}
-    depths = {course.depth + 1 for course in courses}
-    condition = Q()
-    for path in by_path:
-        condition |= Q(path__startswith=path)
-    lessons = LessonPage.objects.live().filter(condition, depth__in=depths).order_by("path")
-    result: dict[int, list[LessonPage]] = {pk: [] for pk in by_path.values()}
-    for lesson in lessons:
-        lesson.media_total = _media_seconds(lesson.body)
-        result[by_path[lesson.path[: -LessonPage.steplen]]].append(lesson)
-    return result
-
-
 def _minutes_per_hour(request) -> int:
     return StudySettings.for_request(request).minutes_per_study_hour
 
 
-def _course_hours(course, lessons, minutes: int) -> Decimal:
-    # The rule stays CoursePage.hours; only the media length comes from the lessons read above.
-    course.media_seconds = lambda: sum(lesson.media_total for lesson in lessons)
-    return course.hours(minutes_per_hour=minutes)
-
-
-def _course_rows(request, person, courses) -> list[dict]:
-    courses = list(courses)
-    lessons = _lessons_by_course(courses)
-    lesson_ids = [lesson.pk for group in lessons.values() for lesson in group]
-    progress = {
-        row.lesson_id: row
-        for row in LessonProgress.objects.filter(person=person, lesson_id__in=lesson_ids)
+def _course_out(row: selectors.CourseRow) -> dict:
+    course = row.course
+    return {
+        "id": course.pk,
+        "title": course.title,
+        "url": course.url or "",
+        "track": course.track,
+        "track_label": str(Track(course.track).label),
+        "hours": row.hours,
+        "is_required": course.is_required,
+        "enrolled": row.enrolled,
+        "status": row.enrollment.status if row.enrollment else None,
+        "lessons_total": row.total,
+        "lessons_done": row.done,
+        "progress": row.percent,
     }
-    enrollments = dict(
-        Enrollment.objects.filter(person=person, course__in=courses).values_list(
-            "course_id", "status"
-        )
-    )
-    minutes = _minutes_per_hour(request) if courses else 45
-    rows = []
-    for course in courses:
-        group = lessons[course.pk]
-        done = sum(
-            1
-            for lesson in group
-            if lesson.pk in progress and progress[lesson.pk].completed_at is not None
-        )
-        rows.append(
-            {
-                "id": course.pk,
-                "title": course.title,
-                "url": course.url or "",
-                "track": course.track,
-                "track_label": str(Track(course.track).label),
-                "hours": _course_hours(course, group, minutes),
-                "is_required": course.is_required,
-                "enrolled": course.pk in enrollments
-                and enrollments[course.pk] != Enrollment.Status.WITHDRAWN,
-                "status": enrollments.get(course.pk),
-                "lessons_total": len(group),
-                "lessons_done": done,
-                "progress": round(done * 100 / len(group)) if group else 0,
-                "_course": course,
-                "_lessons": group,
-                "_progress": progress,
-            }
-        )
-    return rows
 
 
 def _visible_course(person, course_id: int) -> CoursePage:
-    course = _courses_of(person).filter(pk=course_id).first()
+    course = selectors.courses_open_to(person=person).filter(pk=course_id).first()
     if course is None:
         raise HttpError(404, _("Course not found."))
     return course
@@ -237,40 +149,46 @@ def _visible_course(person, course_id: int) -> CoursePage:
 def course_list(request):
     """My courses: those I am enrolled in, and those open to me; required first."""
     person = _me(request)
-    return _course_rows(request, person, _courses_of(person))
+    courses = list(selectors.courses_open_to(person=person))
+    rows = selectors.course_rows(
+        person=person, courses=courses, minutes_per_hour=_minutes_per_hour(request)
+    )
+    return [_course_out(row) for row in rows]
 
 
 @router.get("/courses/{int:course_id}", response=CourseDetailOut)
 def course_detail(request, course_id: int):
     """One course with my progress and resume position in each lesson."""
     person = _me(request)
-    row = _course_rows(request, person, [_visible_course(person, course_id)])[0]
+    course = _visible_course(person, course_id)
+    row = selectors.course_rows(
+        person=person, courses=[course], minutes_per_hour=_minutes_per_hour(request)
+    )[0]
+    progress = selectors.lesson_progress_of(person=person, lessons=row.lessons)
+    following = row.next_lesson  # the first lesson not done; the first lesson if all are
+    if following is not None and following.pk in row.done_ids:
+        following = None
     lessons = []
-    next_lesson_id = None
-    for lesson in row["_lessons"]:
-        progress = row["_progress"].get(lesson.pk)
-        completed = progress is not None and progress.completed_at is not None
-        if not completed and next_lesson_id is None:
-            next_lesson_id = lesson.pk
+    for lesson in row.lessons:
+        mine = progress.get(lesson.pk)
         lessons.append(
             {
                 "id": lesson.pk,
                 "title": lesson.title,
                 "url": lesson.url or "",
-                "media_seconds": lesson.media_total,
+                "media_seconds": lesson.media_seconds,
                 "has_quiz": lesson.has_quiz,
-                "position_seconds": progress.position_seconds if progress else 0,
-                "seconds_credited": progress.seconds_credited if progress else 0,
-                "quiz_passed": bool(progress and progress.quiz_passed),
-                "completed": completed,
+                "position_seconds": mine.position_seconds if mine else 0,
+                "seconds_credited": mine.seconds_credited if mine else 0,
+                "quiz_passed": bool(mine and mine.quiz_passed),
+                "completed": lesson.pk in row.done_ids,
             }
         )
-    course = row["_course"]
     return {
-        **row,
+        **_course_out(row),
         "intro": course.intro,
         "self_enrollment": course.self_enrollment,
-        "next_lesson_id": next_lesson_id,
+        "next_lesson_id": following.pk if following else None,
         "lessons": lessons,
     }
 
@@ -286,7 +204,10 @@ def course_enrol(request, course_id: int):
         enrollment_create(person=person, course=course, source=Enrollment.Source.SELF)
     except StudyError as error:
         raise HttpError(409, str(error)) from error
-    return _course_rows(request, person, [course])[0]
+    row = selectors.course_rows(
+        person=person, courses=[course], minutes_per_hour=_minutes_per_hour(request)
+    )[0]
+    return _course_out(row)
 
 
 @router.post("/heartbeat", response=HeartbeatOut)

@@ -88,7 +88,7 @@ def course_rows(*, person, courses: list[CoursePage], minutes_per_hour: int) -> 
     lessons = list(
         LessonPage.objects.live()
         .filter(paths)
-        .only("id", "title", "path", "depth", "url_path", "body")
+        .only("id", "title", "path", "depth", "url_path", "body", "quiz")
         .order_by("path")
     )
     by_course: dict[str, list[LessonPage]] = {}
@@ -204,6 +204,18 @@ def lesson_progress_for(*, person, lesson: LessonPage) -> LessonProgress | None:
     if person is None:
         return None
     return LessonProgress.objects.filter(person=person, lesson=lesson).first()
+
+
+def lesson_progress_of(*, person, lessons) -> dict[int, LessonProgress]:
+    """The person's progress in each of these lessons that they have opened, by lesson id."""
+    if person is None:
+        return {}
+    return {
+        row.lesson_id: row
+        for row in LessonProgress.objects.filter(
+            person=person, lesson_id__in=[lesson.pk for lesson in lessons]
+        )
+    }
 
 
 def enrollment_for(*, person, course: CoursePage) -> Enrollment | None:

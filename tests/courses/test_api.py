@@ -320,3 +320,23 @@ def test_a_heartbeat_from_the_lesson_page_reads_the_person_with_the_account(clie
     sql = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert sum('FROM "people_person"' in q for q in sql) == 0
     assert len(sql) <= 5
+
+
+def test_course_detail_queries_do_not_grow_with_lessons(client, member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    headers = bearer(member)
+
+    def queries_of_detail(lessons: int) -> int:
+        course = build.course(f"{lessons}课之课程", hours=None)
+        for n in range(lessons):
+            build.lesson(course, f"第{n + 1}课", media_seconds=600, quiz=[])
+        enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+        client.get(f"/api/v1/study/courses/{course.pk}", **headers)
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get(f"/api/v1/study/courses/{course.pk}", **headers).json()
+        assert len(body["lessons"]) == lessons
+        return len(captured.captured_queries)
+
+    assert queries_of_detail(1) == queries_of_detail(6)
