@@ -13,6 +13,7 @@ class PeopleConfig(AppConfig):
         # Permissions exist only after migrate has run, so the role groups are kept in step
         # with them here rather than in a data migration.
         post_migrate.connect(_ensure_role_groups, dispatch_uid="people_role_groups")
+        from . import signals  # noqa: F401  (connects the receivers)
 
 
 def _ensure_role_groups(sender, using="default", **kwargs):
