@@ -16,6 +16,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
+from wagtail.url_routing import RouteResult
 
 from lms.ledger.models import Track
 
@@ -51,6 +52,17 @@ class CourseIndexPage(Page):
 
     class Meta:
         verbose_name = _("course catalogue")
+
+    def route(self, request, path_components):
+        """A course or a lesson in one query. Wagtail's walk down the tree reads every level
+        twice (the page, then its specific row), and every learner opens lesson pages."""
+        model = {1: CoursePage, 2: LessonPage}.get(len(path_components))
+        if model is not None:
+            url_path = f"{self.url_path}{'/'.join(path_components)}/"
+            page = model.objects.filter(url_path=url_path).first()
+            if page is not None and page.live:
+                return RouteResult(page)
+        return super().route(request, path_components)  # anything else, and the 404s
 
     def get_context(self, request, *args, **kwargs):
         from lms.people.selectors import person_for_user

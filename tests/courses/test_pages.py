@@ -271,3 +271,18 @@ def test_catalogue_queries_do_not_grow_with_courses(
     with django_assert_max_num_queries(20):
         response = learner.get(build.catalogue().url)
     assert response.status_code == 200
+
+
+def test_course_and_lesson_pages_are_found_by_their_address_and_drafts_are_not(learner):
+    course = build.course("学习党章")
+    lesson = build.lesson(course, "第一课")
+    draft = build.lesson(course, "第二课")
+    draft.unpublish()
+
+    assert learner.get(course.url).status_code == 200
+    assert "第一课" in learner.get(lesson.url).content.decode()
+    assert learner.get(f"{course.url}{draft.slug}/").status_code == 404
+    assert learner.get(f"{course.url}no-such-lesson/").status_code == 404
+    assert learner.get(f"{lesson.url}deeper/").status_code == 404
+    course.unpublish()
+    assert learner.get(course.url).status_code == 404
