@@ -194,6 +194,10 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx", "mp3", "mp4", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
 WAGTAIL_I18N_ENABLED = False
+# The mobile client sends a heartbeat every 30 s; Wagtail's default (a write of "last used"
+# every 60 s per token) would add a committed UPDATE to every other one. An hour is enough
+# to see which tokens are in use.
+WAGTAILAPI_TOKEN_LAST_USED_INTERVAL = 3600
 
 # --- Online study -----------------------------------------------------------------------------
 # How often a lesson page reports playing media (seconds); the server's rules do not depend on it.
