@@ -98,6 +98,42 @@ def role_groups_ensure(*, using: str = "default") -> None:
                 )
             )
         group.permissions.add(*wanted)
+        if role in EDITOR_ROLES:
+            _editor_permissions_ensure(group, using=using)
+
+
+# Township staff (乡党委) and administrators write the courses: they add, edit and publish
+# pages and upload the lesson media and images, without a developer.
+EDITOR_ROLES = (RoleAssignment.Role.TOWNSHIP_STAFF, RoleAssignment.Role.ADMINISTRATOR)
+
+
+def _editor_permissions_ensure(group, *, using: str) -> None:
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+
+    root_page = Page.objects.using(using).filter(depth=1).first()
+    root_collection = Collection.objects.using(using).filter(depth=1).first()
+    if root_page is not None:
+        for codename in ("add_page", "change_page", "publish_page"):
+            GroupPagePermission.objects.using(using).get_or_create(
+                group=group,
+                page=root_page,
+                permission=Permission.objects.using(using).get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
+    if root_collection is not None:
+        for app_label, codenames in (
+            ("wagtaildocs", ("add_document", "change_document", "choose_document")),
+            ("wagtailimages", ("add_image", "change_image", "choose_image")),
+        ):
+            for codename in codenames:
+                GroupCollectionPermission.objects.using(using).get_or_create(
+                    group=group,
+                    collection=root_collection,
+                    permission=Permission.objects.using(using).get(
+                        content_type__app_label=app_label, codename=codename
+                    ),
+                )
 
 
 @transaction.atomic

@@ -191,7 +191,11 @@ WAGTAILADMIN_BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_USER_LOGIN_FORM = "lms.people.forms.LoginForm"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx", "mp3", "mp4", "zip"]
+# Lesson media are documents too: the audio and video formats phones record and play.
+WAGTAILDOCS_EXTENSIONS = [
+    *["csv", "docx", "pdf", "pptx", "txt", "xlsx", "zip"],
+    *["mp3", "m4a", "aac", "wav", "ogg", "mp4", "mov", "webm"],
+]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
 WAGTAIL_I18N_ENABLED = False
 # The mobile client sends a heartbeat every 30 s; Wagtail's default (a write of "last used"

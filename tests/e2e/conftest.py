@@ -3,6 +3,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -53,3 +55,18 @@ def screenshot(phone_page):
         phone_page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture(scope="module", autouse=True)
+def migrated_data_restored(django_db_setup, django_db_blocker):
+    """Leave the database as migrations made it (root and home page, site, session kinds)
+    for the test modules after each browser module. serialized_rollback does not do it
+    here: inside a test the Playwright event loop gives Django another `connection` object,
+    one without the serialized copy, so the teardown flush empties the tables and nothing
+    refills them. Module fixtures run outside that loop and still see the copy."""
+    contents = getattr(connection, "_test_serialized_contents", None)
+    yield
+    if contents:
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+            connection.creation.deserialize_db_from_string(contents)
