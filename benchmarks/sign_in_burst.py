@@ -107,17 +107,22 @@ print(json.dumps({{"session": session.pk, "organizer": organizer_token, "tokens"
     return json.loads(out.strip().splitlines()[-1])
 
 
-def start_gunicorn(workers: int) -> subprocess.Popen:
+def start_gunicorn(workers: int, *, threads: int = 1, port: int = PORT) -> subprocess.Popen:
+    """gunicorn on lms.wsgi: sync workers, or gthread workers when threads > 1."""
     process = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
             "lms.wsgi",
             "-b",
-            f"127.0.0.1:{PORT}",
+            f"127.0.0.1:{port}",
             "-w",
             str(workers),
             "--worker-class",
-            "sync",
+            "gthread" if threads > 1 else "sync",
+            "--threads",
+            str(threads),
+            "--backlog",
+            "4096",
             "--log-level",
             "warning",
         ],
@@ -127,7 +132,7 @@ def start_gunicorn(workers: int) -> subprocess.Popen:
     )
     for _ in range(100):
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/api/v1/openapi.json")
             if connection.getresponse().status == 200:
                 return process
