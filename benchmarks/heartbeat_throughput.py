@@ -3,8 +3,8 @@
 On PostgreSQL + gunicorn (lms.settings.production, DEBUG off): 32 connections send, for
 `--seconds` each, (1) GET /healthz — a bare Django view that touches no database — and
 (2) POST /api/v1/study/heartbeat from 2,000 different learners (bearer tokens) enrolled in a
-course with a long video, each heartbeat crediting real study time. Prints requests/s of both,
-their ratio, and latency percentiles; median of `--runs`.
+course with a long video and already studying it, each heartbeat crediting real study
+time. Prints requests/s of both, their ratio, and latency percentiles; median of `--runs`.
 
 Usage: .venv/bin/python benchmarks/heartbeat_throughput.py [--runs 3] [--seconds 15]
 It creates and drops its own database `shuangyu_bench`. The load generator is this script's
@@ -42,7 +42,7 @@ def prepare(learners: int) -> dict:
 import json
 from django.contrib.auth import get_user_model
 from wagtail.models import APIToken
-from courses.models import Enrollment
+from courses.models import Enrollment, LessonProgress, StudyClock
 from lms.people.models import Person
 from lms.people.services import township_setup
 from tests.factories import courses as build
@@ -63,6 +63,10 @@ people = Person.objects.bulk_create([
 Enrollment.objects.bulk_create([
     Enrollment(person=person, course=course, source="assigned") for person in people
 ])
+# Learners already studying (a clock and progress row each): the steady state, not the one
+# first heartbeat per lesson that creates them.
+StudyClock.objects.bulk_create([StudyClock(person=person) for person in people])
+LessonProgress.objects.bulk_create([LessonProgress(person=p, lesson=lesson) for p in people])
 tokens = [APIToken.create_token(user=user, name="bench")[1] for user in users]
 print(json.dumps({{"lesson": lesson.pk, "tokens": tokens}}))
 """

@@ -75,6 +75,9 @@ class HeartbeatOut(Schema):
     media_seconds: int
     position_seconds: int
     lesson_completed: bool
+    quiz_pending: bool = Field(
+        ..., description="The media is watched; the lesson completes once its quiz is passed."
+    )
     course_completed: bool
 
 
@@ -236,6 +239,7 @@ def heartbeat(request, payload: HeartbeatIn):
         "media_seconds": beat.media_seconds,
         "position_seconds": beat.progress.position_seconds,
         "lesson_completed": beat.progress.completed_at is not None,
+        "quiz_pending": beat.media_watched and beat.progress.completed_at is None,
         "course_completed": beat.course_completed,
     }
 

@@ -101,6 +101,7 @@ class Heartbeat:
     credited_now: int
     media_seconds: int
     course_completed: bool
+    media_watched: bool = False  # enough watched; the lesson may still wait for its quiz
 
 
 @transaction.atomic
@@ -153,7 +154,8 @@ def heartbeat_record(
         completed_at=rows.completed_at,
     )
     course_completed = rows.enrollment_status == Enrollment.Status.COMPLETED
-    if progress.completed_at is None and media_watched(progress, facts):
+    watched = media_watched(progress, facts)
+    if progress.completed_at is None and watched:
         enrollment = enrollment_required(person=person, course_id=facts.course_id)
         lesson_completion_check(progress=progress, enrollment=enrollment, facts=facts, at=at)
         course_completed = enrollment.status == Enrollment.Status.COMPLETED
@@ -162,6 +164,7 @@ def heartbeat_record(
         credited_now=credited - rows.seconds_credited,
         media_seconds=media,
         course_completed=course_completed,
+        media_watched=watched,
     )
 
 

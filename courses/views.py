@@ -49,6 +49,7 @@ def heartbeat(request):
             "position": beat.progress.position_seconds,
             "lesson_completed": beat.progress.completed_at is not None,
             "course_completed": beat.course_completed,
+            "quiz_pending": beat.media_watched and beat.progress.completed_at is None,
         }
     )
 

@@ -27,7 +27,8 @@
     if (reply.course_completed) root.dataset.courseDone = "1";
     if (status) {
       status.textContent = reply.course_completed ? root.dataset.msgCourseDone
-        : reply.lesson_completed ? root.dataset.msgDone : root.dataset.msgSaved;
+        : reply.lesson_completed ? root.dataset.msgDone
+        : reply.quiz_pending ? root.dataset.msgQuiz : root.dataset.msgSaved;
     }
   }
 

@@ -198,6 +198,7 @@ def test_heartbeat_from_the_page_credits_and_reports_completion(learner, member,
         "position": 20,
         "lesson_completed": True,
         "course_completed": True,
+        "quiz_pending": False,
     }
     progress.refresh_from_db()
     assert progress.completed_at is not None

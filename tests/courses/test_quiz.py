@@ -299,6 +299,7 @@ def test_learner_takes_the_quiz_on_the_page(client, member, lesson, enrolled):
     assert attempt.score == 100
     assert attempt.passed
     assert result.context["attempts_left"] == 1
+    assert "还剩" not in result.content.decode()  # a pass needs no talk of attempts left
     assert LessonProgress.objects.get(person=member, lesson=lesson).quiz_passed
 
 
@@ -333,3 +334,19 @@ def test_a_learner_cannot_submit_another_persons_attempt(
 def test_a_garbled_attempt_id_is_not_found(client, member, lesson, enrolled):
     client.force_login(member.user)
     assert client.post(quiz_url(lesson), {"attempt": "abc"}).status_code == 404
+
+
+def test_the_lesson_page_says_the_quiz_is_still_needed_once_the_media_is_watched(
+    client, member, lesson, enrolled
+):
+    client.force_login(member.user)
+    beat = {"lesson": lesson.pk, "position": 0, "playing": True}
+    first = client.post("/study/heartbeat/", beat, content_type="application/json")
+    assert first.json()["quiz_pending"] is False
+    LessonProgress.objects.filter(person=member, lesson=lesson).update(seconds_credited=60)
+
+    reply = client.post("/study/heartbeat/", beat, content_type="application/json").json()
+
+    assert reply["quiz_pending"] is True and reply["lesson_completed"] is False
+    page = client.get(lesson.url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-msg-quiz="已看完，通过本课测验即可完成本课。"' in page

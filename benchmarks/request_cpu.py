@@ -1,0 +1,102 @@
+"""CPU time of one request, by kind, in the Django process (issue 3: the cost behind part b).
+
+Calls the WSGI application in-process (lms.settings.production, PostgreSQL, Redis cache and
+sessions as deployed at scale), without gunicorn or sockets, and reports per request the
+process CPU time and wall time of: a browser heartbeat (session), a mobile heartbeat (API
+token), a lesson page, and /healthz (the bare view). CPU time here is Django's own; the
+database's CPU comes on top. Median of `--rounds` rounds of `--requests` requests each,
+after a warm-up.
+
+Usage: .venv/bin/python benchmarks/request_cpu.py [--rounds 5] [--requests 200]
+It creates and drops its own database `shuangyu_bench` (as ten_thousand_learners.py does).
+"""
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ten_thousand_learners as soak  # noqa: E402
+from sign_in_burst import ENV, ROOT, _psql  # noqa: E402
+
+
+def _environ(payload: bytes) -> dict:
+    head, body = payload.split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    method, path, _protocol = lines[0].split(" ")
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": str(soak.PORT),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+    }
+    for line in lines[1:]:
+        name, value = line.split(": ", 1)
+        key = name.upper().replace("-", "_")
+        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"] = value
+    return environ
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+
+    learners = soak.prepare(50)
+    os.environ.update(ENV)
+    sys.path.insert(0, str(ROOT))
+    from lms.wsgi import application
+
+    def call(payload: bytes) -> str:
+        status = []
+        body = application(_environ(payload), lambda line, headers: status.append(line))
+        b"".join(body)
+        body.close()
+        return status[0]
+
+    browsers = [learner for learner in learners if "session" in learner]
+    phones = [learner for learner in learners if "token" in learner]
+    kinds = {
+        "heartbeat, browser session": lambda i: soak._request(
+            browsers[i % len(browsers)], page=False, position=i
+        ),
+        "heartbeat, API token": lambda i: soak._request(
+            phones[i % len(phones)], page=False, position=i
+        ),
+        "lesson page": lambda i: soak._request(browsers[i % len(browsers)], page=True, position=i),
+        "/healthz (bare view)": lambda i: (
+            b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        ),
+    }
+    try:
+        for name, make in kinds.items():
+            for i in range(50):
+                assert call(make(i)).startswith("200"), name
+            cpu, wall = [], []
+            for _round in range(args.rounds):
+                started, used = time.perf_counter(), time.process_time()
+                for i in range(args.requests):
+                    call(make(i))
+                cpu.append((time.process_time() - used) / args.requests * 1000)
+                wall.append((time.perf_counter() - started) / args.requests * 1000)
+            print(
+                f"{name}: CPU {statistics.median(cpu):.2f} ms, "
+                f"wall {statistics.median(wall):.2f} ms per request",
+                flush=True,
+            )
+    finally:
+        _psql(f"DROP DATABASE IF EXISTS {soak.DB_NAME} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()
