@@ -23,21 +23,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sign_in_burst import ENV, ROOT, _psql, percentile, start_gunicorn, stop  # noqa: E402
+from sign_in_burst import ENV, ROOT, _psql, database_fresh, percentile, start_gunicorn, stop  # noqa: E402
 
 DB_NAME = "shuangyu_bench"
 PORT = 8100
 
 
 def prepare(learners: int) -> dict:
-    _psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    _psql(f"CREATE DATABASE {DB_NAME}")
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-        cwd=ROOT,
-        env=ENV,
-        check=True,
-    )
+    database_fresh()
     script = f"""
 import json
 from django.contrib.auth import get_user_model

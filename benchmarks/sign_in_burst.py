@@ -52,8 +52,8 @@ def _psql(sql: str) -> None:
     )
 
 
-def prepare(people: int) -> dict:
-    """A fresh database: one village, `people` learners with API tokens, one open session."""
+def database_fresh() -> None:
+    """Drop and recreate the benchmark database, and migrate it."""
     _psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     _psql(f"CREATE DATABASE {DB_NAME}")
     subprocess.run(
@@ -62,6 +62,11 @@ def prepare(people: int) -> dict:
         env=ENV,
         check=True,
     )
+
+
+def prepare(people: int) -> dict:
+    """A fresh database: one village, `people` learners with API tokens, one open session."""
+    database_fresh()
     script = f"""
 import datetime, json
 from decimal import Decimal

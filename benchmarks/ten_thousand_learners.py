@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sign_in_burst import ENV, ROOT, _psql, percentile, start_gunicorn, stop  # noqa: E402
+from sign_in_burst import ENV, ROOT, _psql, database_fresh, percentile, start_gunicorn, stop  # noqa: E402
 
 # As deployed at scale (README): a shared Redis cache, which also holds the sessions.
 ENV["CACHE_URL"] = "redis://127.0.0.1:6379/3"
@@ -49,14 +49,7 @@ def prepare(learners: int) -> dict:
     """A fresh database: one course of three long lessons, every learner enrolled and already
     studying (clock and progress rows exist); four in five with a browser session, one in
     five with an API token."""
-    _psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    _psql(f"CREATE DATABASE {DB_NAME}")
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-        cwd=ROOT,
-        env=ENV,
-        check=True,
-    )
+    database_fresh()
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
         cwd=ROOT,

@@ -60,20 +60,11 @@ class CourseRow:
         return self.done > 0
 
 
-def _media_seconds(lesson: LessonPage) -> int:
-    # Raw StreamField data: summing lengths must not load each lesson's documents.
-    return sum(
-        int(block["value"].get("duration_seconds") or 0)
-        for block in lesson.body.raw_data
-        if block["type"] == "media"
-    )
-
-
 def course_hours(course: CoursePage, lessons: list[LessonPage], minutes_per_hour: int) -> Decimal:
     """CoursePage.hours() from lessons already read (same rule: to the nearest half hour)."""
     if course.study_hours is not None:
         return course.study_hours
-    seconds = sum(_media_seconds(lesson) for lesson in lessons)
+    seconds = sum(lesson.media_seconds for lesson in lessons)  # from the raw stream
     hours = Decimal(seconds) / Decimal(60 * minutes_per_hour)
     return (hours * 2).quantize(Decimal("1"), rounding=ROUND_HALF_UP) / 2
 
