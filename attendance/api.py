@@ -17,9 +17,10 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from lms.people.selectors import person_for_user
+from lms.people.throttle import client_address
 
 from . import sign_in
-from .exceptions import AttendanceError
+from .exceptions import AttendanceError, CodeGuessingBlocked
 from .models import AttendanceRecord, PendingWalkIn, TrainingSession
 from .selectors import session_evaluation_summary, sessions_visible_to
 from .services import attendance_mark
@@ -204,7 +205,8 @@ def sign_in_by_token_or_code(request, payload: SignInIn):
     """The logged-in learner signs in (or out) with the screen's QR token or numeric code.
 
     409 with a message that says why when refused: expired (a forwarded photo), not ours,
-    or the session is not open (the message says when it opens).
+    or the session is not open (the message says when it opens). 429 after too many wrong
+    codes: the same guess limit as the site's code form.
     """
     person = person_for_user(request.user)
     if person is None:
@@ -213,8 +215,12 @@ def sign_in_by_token_or_code(request, payload: SignInIn):
         if payload.token:
             grant = sign_in.sign_in_token_read(payload.token)
         else:
-            grant = sign_in.sign_in_code_read(payload.code)
+            grant = sign_in.sign_in_code_redeem(
+                code=payload.code, user=request.user, address=client_address(request)
+            )
         record, changed = sign_in.sign_in_grant_use(grant=grant, person=person, by=request.user)
+    except CodeGuessingBlocked as error:
+        raise HttpError(429, str(error)) from None
     except AttendanceError as error:
         raise _refused(error) from None
     record.person = person

@@ -45,6 +45,14 @@ class SignInExpired(SignInRefused):
     )
 
 
+class CodeGuessingBlocked(SignInRefused):
+    """Too many wrong codes from this person or network: a guesser, or a hall of typos."""
+
+    default_message = _(
+        "Too many wrong codes. Wait ten minutes, or scan the QR code on the screen instead."
+    )
+
+
 class PersonCodeInvalid(AttendanceError):
     default_message = _("This is not a valid personal sign-in code. Check the number.")
 

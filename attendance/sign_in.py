@@ -27,10 +27,11 @@ from django.utils.translation import gettext as _
 
 from lms.people.identity import normalize_name, to_halfwidth
 from lms.people.models import Person, Village
-from lms.people.selectors import people_visible_to
+from lms.people.selectors import people_visible_to, person_for_user
 from lms.people.services import person_save
 
 from .exceptions import (
+    CodeGuessingBlocked,
     EvaluationRefused,
     PersonCodeInvalid,
     SessionCancelled,
@@ -53,9 +54,13 @@ CODE_DIGITS = 6
 PERSON_CHECK_DIGITS = 4
 # Signing out stays open this long after the end, for the queue at the door.
 SIGN_OUT_GRACE = datetime.timedelta(minutes=30)
-# A whole village reaches the internet through one carrier address, so wrong codes are
-# counted per address only generously: enough to stop a guesser, not a hall of typos.
-CODE_FAILURE_LIMIT = 60
+# Wrong codes are counted against whoever types them (their account; without a login, the
+# browser's session) and against the network address they come from. The first stops a
+# guesser within a few tries. A whole village reaches the internet through one carrier
+# address, so the address count is generous and only a client not yet stopped adds to it:
+# one villager's typos can never lock the hall out.
+CODE_FAILURES_PER_CLIENT = 10
+CODE_FAILURES_PER_ADDRESS = 200
 CODE_FAILURE_SECONDS = 10 * 60
 _SALT = "attendance.sign_in"
 
@@ -173,8 +178,10 @@ def _code_for(session_id: int, window: int) -> str:
     return f"{number % 10**CODE_DIGITS:0{CODE_DIGITS}d}"
 
 
-def sessions_open_for_sign_in(at: datetime.datetime | None = None) -> list[TrainingSession]:
-    """Sessions whose sign-in window is open now, anywhere."""
+def sessions_open_for_sign_in(
+    at: datetime.datetime | None = None, *, township_id: int | None = None
+) -> list[TrainingSession]:
+    """Sessions whose sign-in window is open now, anywhere or in one township."""
     at = _now(at)
     # sign_in_opens_before is at most 32767 minutes: bound the query, then check exactly.
     candidates = (
@@ -182,19 +189,31 @@ def sessions_open_for_sign_in(at: datetime.datetime | None = None) -> list[Train
         .filter(ends_at__gte=at, starts_at__lte=at + datetime.timedelta(minutes=32767))
         .select_related("village")
     )
+    if township_id is not None:
+        candidates = candidates.filter(village__township_id=township_id)
     return [session for session in candidates if session.sign_in_is_open(at)]
 
 
-def sign_in_code_read(code: str, *, at: datetime.datetime | None = None) -> SignInGrant:
-    """The open session whose current (or previous) code this is, or SignInRefused."""
-    at = _now(at)
+def _code_digits(code: str) -> str:
     digits = re.sub(r"\D", "", to_halfwidth(code or ""))
     if len(digits) != CODE_DIGITS:
         raise SignInRefused(_("Enter the 6-digit code shown on the screen."))
+    return digits
+
+
+def sign_in_code_read(
+    code: str, *, township_id: int | None = None, at: datetime.datetime | None = None
+) -> SignInGrant:
+    """The open session whose current (or previous) code this is, or SignInRefused.
+
+    This only reads; every entrance goes through `sign_in_code_redeem`, which limits guesses.
+    """
+    at = _now(at)
+    digits = _code_digits(code)
     current = _window(at)
     matches = [
         session
-        for session in sessions_open_for_sign_in(at)
+        for session in sessions_open_for_sign_in(at, township_id=township_id)
         if any(
             constant_time_compare(digits, _code_for(session.pk, window))
             for window in (current, current - 1)
@@ -212,21 +231,59 @@ def sign_in_code_read(code: str, *, at: datetime.datetime | None = None) -> Sign
     return SignInGrant(session=matches[0], direction=SIGN_IN, method=Method.CODE)
 
 
-def _code_failure_key(address: str) -> str:
-    return "sign-in-code-fail:" + hashlib.sha256((address or "-").encode()).hexdigest()
+def _code_failure_key(kind: str, value: str) -> str:
+    return f"sign-in-code-fail:{kind}:" + hashlib.sha256((value or "-").encode()).hexdigest()
 
 
-def code_guessing_blocked(address: str) -> bool:
-    return (cache.get(_code_failure_key(address)) or 0) >= CODE_FAILURE_LIMIT
+def _code_client(user, session_key: str) -> str:
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"session:{session_key or '-'}"
 
 
-def code_failure_record(address: str) -> None:
-    key = _code_failure_key(address)
-    if not cache.add(key, 1, CODE_FAILURE_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, CODE_FAILURE_SECONDS)
+def _count_failure(key: str) -> int:
+    if cache.add(key, 1, CODE_FAILURE_SECONDS):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, CODE_FAILURE_SECONDS)
+        return 1
+
+
+def sign_in_code_redeem(
+    *,
+    code: str,
+    user,
+    address: str,
+    session_key: str = "",
+    at: datetime.datetime | None = None,
+) -> SignInGrant:
+    """The one entrance for a typed code (the site's form and the API alike).
+
+    Refused without looking when the typist or their address has too many wrong codes
+    (CodeGuessingBlocked); a wrong code counts against both. A learner's code is looked for
+    among their own township's sessions only, so a guess can hit one of a few sessions, not
+    one of every session open in the county. A code of the wrong length costs nothing.
+    """
+    at = _now(at)
+    digits = _code_digits(code)
+    client_key = _code_failure_key("client", _code_client(user, session_key))
+    address_key = _code_failure_key("address", address)
+    counts = cache.get_many([client_key, address_key])
+    if (
+        counts.get(client_key, 0) >= CODE_FAILURES_PER_CLIENT
+        or counts.get(address_key, 0) >= CODE_FAILURES_PER_ADDRESS
+    ):
+        raise CodeGuessingBlocked()
+    person = person_for_user(user)
+    township_id = person.village.township_id if person is not None else None
+    try:
+        return sign_in_code_read(digits, township_id=township_id, at=at)
+    except SignInRefused:
+        _count_failure(client_key)
+        _count_failure(address_key)
+        raise
 
 
 # --- Using a grant ---------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from lms.people.throttle import client_address
 
 from . import sign_in
 from .api import qr_svg, screen_payload
-from .exceptions import AttendanceError, SignInRefused
+from .exceptions import AttendanceError, CodeGuessingBlocked, SignInRefused
 from .forms import (
     ROLL_CALL_STATUSES,
     EvaluationForm,
@@ -142,21 +142,25 @@ def code(request):
     """The numeric code beside the QR code, typed in where scanning fails."""
     form = SignInCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        address = client_address(request)
-        if sign_in.code_guessing_blocked(address):
-            form.add_error(None, _("Too many wrong codes from this network. Wait a few minutes."))
+        if not request.user.is_authenticated and request.session.session_key is None:
+            request.session.save()  # the guess limit counts per browser without a login
+        try:
+            grant = sign_in.sign_in_code_redeem(
+                code=form.cleaned_data["code"],
+                user=request.user,
+                session_key=request.session.session_key or "",
+                address=client_address(request),
+            )
+        except CodeGuessingBlocked as error:
+            form.add_error(None, str(error))
+        except AttendanceError as error:
+            form.add_error("code", str(error))
         else:
-            try:
-                grant = sign_in.sign_in_code_read(form.cleaned_data["code"])
-            except AttendanceError as error:
-                sign_in.code_failure_record(address)
-                form.add_error("code", str(error))
-            else:
-                _pass_store(request, grant)
-                person = person_for_user(request.user)
-                if person is not None:
-                    return _use_grant(request, grant, person)
-                return redirect("attendance:sign_in")
+            _pass_store(request, grant)
+            person = person_for_user(request.user)
+            if person is not None:
+                return _use_grant(request, grant, person)
+            return redirect("attendance:sign_in")
     return render(request, "attendance/code.html", {"form": form})
 
 

@@ -3,12 +3,14 @@
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import int_to_base36
 
 from attendance import sign_in
 from attendance.exceptions import (
+    CodeGuessingBlocked,
     PersonCodeInvalid,
     SignInExpired,
     SignInNotOpen,
@@ -256,17 +258,101 @@ def test_without_a_login_the_code_leads_to_the_walk_in_form(client, session):
     assert client.get(response.url).context["session"] == session
 
 
-def test_guessing_codes_from_one_network_is_stopped(client, session, monkeypatch):
-    monkeypatch.setattr(sign_in, "CODE_FAILURE_LIMIT", 3)
-    for _ in range(3):
-        client.post(reverse("attendance:code"), {"code": "000000"})
+def _api_code(client, learner, code):
+    return client.post(
+        "/api/v1/attendance/sign-in",
+        {"code": code},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=learner.user)}",
+    )
 
-    response = client.post(
+
+def _wrong_code(session) -> str:
+    right = {sign_in.sign_in_code_make(session=session, at=_seconds_ago(s)) for s in (0, 30)}
+    return next(f"{n:06d}" for n in range(10**6) if f"{n:06d}" not in right)
+
+
+def test_guessing_codes_through_the_api_is_stopped_for_the_account(client, session, learner):
+    wrong = _wrong_code(session)
+    answers = [_api_code(client, learner, wrong) for _ in range(sign_in.CODE_FAILURES_PER_CLIENT)]
+
+    blocked = _api_code(client, learner, sign_in.sign_in_code_make(session=session))
+
+    assert [answer.status_code for answer in answers] == [409] * sign_in.CODE_FAILURES_PER_CLIENT
+    assert blocked.status_code == 429
+    assert blocked.json()["detail"] == _message(CodeGuessingBlocked)
+    assert not AttendanceRecord.objects.filter(person=learner).exists()
+
+
+def test_the_form_and_the_api_count_against_one_guess_limit(client, session, learner):
+    client.force_login(learner.user)
+    wrong = _wrong_code(session)
+    half = sign_in.CODE_FAILURES_PER_CLIENT // 2
+    for _ in range(half):
+        client.post(reverse("attendance:code"), {"code": wrong})
+    for _ in range(sign_in.CODE_FAILURES_PER_CLIENT - half):
+        _api_code(client, learner, wrong)
+
+    right = sign_in.sign_in_code_make(session=session)
+    by_form = client.post(reverse("attendance:code"), {"code": right})
+    by_api = _api_code(client, learner, right)
+
+    assert by_form.status_code == 200
+    assert by_form.context["form"].non_field_errors() == [_message(CodeGuessingBlocked)]
+    assert by_api.status_code == 429
+    assert not AttendanceRecord.objects.filter(person=learner).exists()
+
+
+def test_one_villagers_typos_do_not_lock_out_the_village(client, session):
+    wrong = _wrong_code(session)
+    for _ in range(3 * sign_in.CODE_FAILURES_PER_CLIENT):
+        client.post(reverse("attendance:code"), {"code": wrong})
+    stopped = client.post(
+        reverse("attendance:code"), {"code": sign_in.sign_in_code_make(session=session)}
+    )
+
+    neighbour = Client()  # another phone behind the same carrier address
+    response = neighbour.post(
+        reverse("attendance:code"), {"code": sign_in.sign_in_code_make(session=session)}
+    )
+
+    assert stopped.context["form"].non_field_errors() == [_message(CodeGuessingBlocked)]
+    assert response.status_code == 302
+    assert response.url == reverse("attendance:sign_in")
+
+
+def test_many_guessers_from_one_address_are_stopped(session, monkeypatch):
+    monkeypatch.setattr(sign_in, "CODE_FAILURES_PER_ADDRESS", 3)
+    wrong = _wrong_code(session)
+    for _ in range(3):  # three browsers, one wrong code each
+        Client().post(reverse("attendance:code"), {"code": wrong})
+
+    response = Client().post(
         reverse("attendance:code"), {"code": sign_in.sign_in_code_make(session=session)}
     )
 
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
+    assert response.context["form"].non_field_errors() == [_message(CodeGuessingBlocked)]
+
+
+def test_a_code_of_the_wrong_length_costs_no_guess(client, session, learner):
+    for _ in range(2 * sign_in.CODE_FAILURES_PER_CLIENT):
+        assert _api_code(client, learner, "12345").status_code == 409
+
+    response = _api_code(client, learner, sign_in.sign_in_code_make(session=session))
+
+    assert response.status_code == 200
+
+
+def test_a_learners_code_finds_only_their_own_townships_sessions(client, learner):
+    elsewhere = TrainingSessionFactory(
+        village=VillageFactory(township=TownshipFactory(name="西山乡"))
+    )
+
+    response = _api_code(client, learner, sign_in.sign_in_code_make(session=elsewhere))
+
+    assert response.status_code == 409
+    assert not AttendanceRecord.objects.filter(person=learner).exists()
 
 
 # --- Walk-ins --------------------------------------------------------------------------------
