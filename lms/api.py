@@ -11,6 +11,7 @@ from wagtail.api.v3.auth import BearerTokenAuth
 from attendance.api import router as attendance_router
 from courses.api import router as study_router
 from lms.people.api import auth_router, people_router
+from lms.stats.api import router as stats_router
 
 api = NinjaAPI(
     title="Shuangyu API",
@@ -23,3 +24,4 @@ api.add_router("/auth/", auth_router)
 api.add_router("/people/", people_router)
 api.add_router("/attendance/", attendance_router)
 api.add_router("/study/", study_router)
+api.add_router("/stats/", stats_router)

@@ -58,6 +58,62 @@ def requirement_for(*, township_id: int, year: int) -> AnnualRequirement | None:
     return AnnualRequirement.objects.filter(township_id=township_id, year=year).first()
 
 
+def requirement_thresholds(requirement: AnnualRequirement | None) -> dict[str, Decimal]:
+    """The hours a member must reach, per track and in total: the one statement of the rule
+    that `person_standing` (one person) and `people_meeting_requirement` (many) both apply."""
+    zero = Decimal("0")
+    return {
+        Track.PARTY.value: requirement.party_hours if requirement else zero,
+        Track.SKILLS.value: requirement.skills_hours if requirement else zero,
+        "total": requirement.total_hours if requirement else zero,
+    }
+
+
+def people_meeting_requirement(*, people: QuerySet, year: int) -> tuple[QuerySet, QuerySet]:
+    """(those subject to a requirement, those of them who met it) among `people`, in one year.
+
+    People of a township with no requirement that year are in neither: nothing can be said
+    of them. Each result is one aggregate query, however many townships are involved.
+    """
+    requirements = list(
+        AnnualRequirement.objects.filter(
+            year=year, township_id__in=people.values("village__township_id")
+        )
+    )
+    if not requirements:
+        return people.none(), people.none()
+    subject = people.filter(village__township_id__in=[r.township_id for r in requirements])
+    hours = DecimalField(max_digits=9, decimal_places=2)
+
+    def earned(track: str | None):
+        condition = Q(study_hours__date__year=year)
+        if track:
+            condition &= Q(study_hours__track=track)
+        return Coalesce(
+            Sum("study_hours__hours", filter=condition), Value(Decimal("0")), output_field=hours
+        )
+
+    met_condition = Q()
+    for requirement in requirements:
+        threshold = requirement_thresholds(requirement)
+        met_condition |= Q(
+            village__township_id=requirement.township_id,
+            earned_party__gte=threshold[Track.PARTY.value],
+            earned_skills__gte=threshold[Track.SKILLS.value],
+            earned_total__gte=threshold["total"],
+        )
+    met = (
+        subject.annotate(
+            earned_party=earned(Track.PARTY.value),
+            earned_skills=earned(Track.SKILLS.value),
+            earned_total=earned(None),
+        )
+        .filter(met_condition)
+        .order_by()
+    )
+    return subject, met
+
+
 def person_standing(*, person, year: int) -> Standing:
     """Earned hours by track and in total, from the ledger, against the annual requirement.
 
@@ -65,10 +121,7 @@ def person_standing(*, person, year: int) -> Standing:
     """
     requirement = requirement_for(township_id=person.village.township_id, year=year)
     earned = hours_by_track(person_id=person.pk, year=year)
-    required = {
-        Track.PARTY.value: requirement.party_hours if requirement else Decimal("0"),
-        Track.SKILLS.value: requirement.skills_hours if requirement else Decimal("0"),
-    }
+    required = requirement_thresholds(requirement)
     return Standing(
         year=year,
         requirement=requirement,
@@ -76,10 +129,7 @@ def person_standing(*, person, year: int) -> Standing:
             track.value: HoursStanding(required=required[track.value], earned=earned[track.value])
             for track in Track
         },
-        total=HoursStanding(
-            required=requirement.total_hours if requirement else Decimal("0"),
-            earned=earned["total"],
-        ),
+        total=HoursStanding(required=required["total"], earned=earned["total"]),
     )
 
 

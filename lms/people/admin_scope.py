@@ -34,11 +34,12 @@ class ScopedIndexView(generic.IndexView):
         # A name typed as "=HYPERLINK(…)" must stay text when the CSV is opened in Excel
         # (Wagtail already does this for XLSX).
         return super().write_csv_row(
-            writer, {field: _csv_safe(value) for field, value in row_dict.items()}
+            writer, {field: spreadsheet_safe(value) for field, value in row_dict.items()}
         )
 
 
-def _csv_safe(value):
+def spreadsheet_safe(value):
+    """Text a spreadsheet shows and never runs: a leading formula character gets a quote."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value

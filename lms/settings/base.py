@@ -40,6 +40,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 INSTALLED_APPS = [
     "lms.people",
     "lms.ledger",
+    "lms.stats",
     "lms.home",
     "courses",
     "attendance",

@@ -1,0 +1,69 @@
+"""The statistics page's filter form: a date range and what to narrow it to."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from attendance.models import SessionKind
+from lms.ledger.models import Track
+from lms.people.models import Village
+from lms.people.selectors import villages_visible_to
+
+from .selectors import StatsFilter, stats_filter_for
+
+MAX_RANGE_DAYS = 5 * 366
+
+
+class StatsFilterForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+    date_to = forms.DateField(
+        label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+    village = forms.ModelChoiceField(
+        label=_("Village"),
+        queryset=Village.objects.none(),
+        required=False,
+        empty_label=_("All my villages"),
+    )
+    track = forms.ChoiceField(
+        label=_("Track"), choices=[("", _("Both tracks")), *Track.choices], required=False
+    )
+    kind = forms.ModelChoiceField(
+        label=_("Kind"),
+        queryset=SessionKind.objects.all(),
+        required=False,
+        empty_label=_("All kinds"),
+    )
+    party_members_only = forms.BooleanField(label=_("Party members only"), required=False)
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.user = user
+        self.fields["village"].queryset = villages_visible_to(user).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        year = timezone.localdate().year
+        data["date_from"] = data.get("date_from") or datetime.date(year, 1, 1)
+        data["date_to"] = data.get("date_to") or datetime.date(year, 12, 31)
+        if data["date_to"] < data["date_from"]:
+            raise forms.ValidationError(_("The end of the range is before its start."))
+        if (data["date_to"] - data["date_from"]).days > MAX_RANGE_DAYS:
+            raise forms.ValidationError(_("Choose a range of at most five years."))
+        return data
+
+    def stats_filter(self) -> StatsFilter:
+        data = self.cleaned_data
+        return stats_filter_for(
+            self.user,
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            village=data.get("village"),
+            track=data.get("track") or "",
+            kind=data.get("kind"),
+            party_members_only=bool(data.get("party_members_only")),
+        )

@@ -1,0 +1,111 @@
+"""What staff set for the statistics (yearly targets) and the exports they ask for."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from lms.ledger.models import Track
+
+
+class AnnualTarget(models.Model):
+    """A township's target for one year, e.g. 17 期 and 2,500 人次 of 农民科技培训.
+
+    Empty kind or track: every kind or both tracks. 完成率 is the year's figure over it.
+    """
+
+    township = models.ForeignKey(
+        "people.Township",
+        verbose_name=_("township"),
+        on_delete=models.CASCADE,
+        related_name="annual_targets",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    kind = models.ForeignKey(
+        "attendance.SessionKind",
+        verbose_name=_("kind"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Leave empty to count sessions of every kind."),
+    )
+    track = models.CharField(
+        _("track"),
+        max_length=16,
+        choices=Track.choices,
+        blank=True,
+        default="",
+        help_text=_("Leave empty to count both tracks."),
+    )
+    sessions = models.PositiveIntegerField(_("sessions held (期)"), default=0)
+    person_times = models.PositiveIntegerField(_("person-times (人次)"), default=0)
+
+    class Meta:
+        ordering = ["-year", "township__name", "kind__sort_order", "track"]
+        verbose_name = _("annual target")
+        verbose_name_plural = _("annual targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "year", "kind", "track"],
+                name="target_once",
+                nulls_distinct=False,
+                violation_error_message=_(
+                    "This township already has a target for that year, kind and track."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(sessions__gt=0) | Q(person_times__gt=0),
+                name="target_not_empty",
+                violation_error_message=_("Set the sessions, the person-times or both."),
+            ),
+        ]
+
+    def __str__(self):
+        what = " · ".join(
+            str(part)
+            for part in (self.kind, self.get_track_display() if self.track else "")
+            if part
+        )
+        return f"{self.township} {self.year} {what or _('all sessions')}"
+
+
+class StatsExport(models.Model):
+    """A statistics export asked for in the admin: a year's figures are built by a Celery
+    task with progress, and the file is offered when it is ready."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "XLSX"
+        CSV = "csv", "CSV"
+        PDF = "pdf", "PDF"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    params = models.JSONField(_("filters"))
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), upload_to="stats/exports/%Y/%m/", blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("statistics export")
+        verbose_name_plural = _("statistics exports")
+
+    def __str__(self):
+        return f"{self.get_format_display()} · {self.created_at:%Y-%m-%d %H:%M}"
