@@ -1,7 +1,5 @@
 """The statistics page's filter form: a date range and what to narrow it to."""
 
-import datetime
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,15 +39,21 @@ class StatsFilterForm(forms.Form):
     party_members_only = forms.BooleanField(label=_("Party members only"), required=False)
 
     def __init__(self, data=None, *, user, **kwargs):
+        year = timezone.localdate().year
+        data = data.copy() if data is not None else {}
+        # An empty field means this year, and the form shows it so.
+        if not data.get("date_from"):
+            data["date_from"] = f"{year}-01-01"
+        if not data.get("date_to"):
+            data["date_to"] = f"{year}-12-31"
         super().__init__(data, **kwargs)
         self.user = user
         self.fields["village"].queryset = villages_visible_to(user).order_by("name")
 
     def clean(self):
         data = super().clean()
-        year = timezone.localdate().year
-        data["date_from"] = data.get("date_from") or datetime.date(year, 1, 1)
-        data["date_to"] = data.get("date_to") or datetime.date(year, 12, 31)
+        if not data.get("date_from") or not data.get("date_to"):
+            return data  # the field's own error says what is wrong
         if data["date_to"] < data["date_from"]:
             raise forms.ValidationError(_("The end of the range is before its start."))
         if (data["date_to"] - data["date_from"]).days > MAX_RANGE_DAYS:

@@ -46,10 +46,19 @@ class AnnualTarget(models.Model):
         verbose_name = _("annual target")
         verbose_name_plural = _("annual targets")
         constraints = [
+            # Two partial constraints rather than nulls_distinct, which SQLite lacks.
             models.UniqueConstraint(
                 fields=["township", "year", "kind", "track"],
-                name="target_once",
-                nulls_distinct=False,
+                condition=Q(kind__isnull=False),
+                name="target_once_per_kind",
+                violation_error_message=_(
+                    "This township already has a target for that year, kind and track."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["township", "year", "track"],
+                condition=Q(kind__isnull=True),
+                name="target_once_for_all_kinds",
                 violation_error_message=_(
                     "This township already has a target for that year, kind and track."
                 ),

@@ -287,8 +287,6 @@ def _row_keys(f: StatsFilter, *, by: str, keys: set):
         villages = Village.objects.select_related("township").order_by("township__name", "name")
         if f.village_ids is not None:
             villages = villages.filter(pk__in=f.village_ids)
-        else:
-            villages = villages.filter(pk__in=keys)
         return [(v.pk, v.name, v.name, {"township": v.township.name}) for v in villages]
     if by == "month":
         by_label = {_month_key(key): key for key in keys if key is not None}

@@ -44,7 +44,7 @@ class StatsView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = StatsFilterForm(self.request.GET or {}, user=self.request.user)
+        form = StatsFilterForm(self.request.GET, user=self.request.user)
         context["form"] = form
         if not form.is_valid():
             return context

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from attendance.demo import seed_sessions
 from courses.demo import seed_courses
 from lms.people.demo import DEMO_PASSWORD, seed_people, seed_users
+from lms.stats.demo import seed_targets
 
 
 class Command(BaseCommand):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         logins = seed_users(result["township"], result["villages"])
         sessions = seed_sessions(result["township"])
         courses = seed_courses(result["township"])
+        seed_targets(result["township"])
         self.stdout.write(
             f"{result['township'].name}: {len(result['villages'])} villages; "
             f"{result['created']} people added this run; {sessions['created']} training"
