@@ -39,7 +39,12 @@ class RowOut(FiguresOut):
     key: str | int = Field(
         ..., description="Village name, YYYY-MM, track, kind name or session id."
     )
-    label: str
+    label: str = Field(..., description="What a person reads; 乡镇·村 across townships.")
+    township: str | None = Field(None, description="By village: the village's township.")
+    date: str | None = Field(None, description="By session: its local date.")
+    topic: str | None = Field(None, description="By session: its topic.")
+    village: str | None = Field(None, description="By session: where it was held.")
+    kind: str | None = Field(None, description="By session: its kind.")
 
 
 class ReportOut(Schema):

@@ -287,7 +287,18 @@ def _row_keys(f: StatsFilter, *, by: str, keys: set):
         villages = Village.objects.select_related("township").order_by("township__name", "name")
         if f.village_ids is not None:
             villages = villages.filter(pk__in=f.village_ids)
-        return [(v.pk, v.name, v.name, {"township": v.township.name}) for v in villages]
+        villages = list(villages)
+        # Village names repeat across a county: there a row reads "东沟乡·永丰村".
+        several = len({v.township_id for v in villages}) > 1
+        return [
+            (
+                v.pk,
+                v.name,
+                f"{v.township.name}·{v.name}" if several else v.name,
+                {"township": v.township.name},
+            )
+            for v in villages
+        ]
     if by == "month":
         by_label = {_month_key(key): key for key in keys if key is not None}
         return [

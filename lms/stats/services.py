@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from . import exports
 from .models import StatsExport
-from .report import attendance_report, stats_overview
-from .selectors import GROUPINGS, StatsFilter
+from .report import Report, attendance_report, stats_overview
+from .selectors import GROUPINGS, StatsFilter, attendance_totals
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +38,20 @@ def export_content(*, f: StatsFilter, format: str, by: str = "village", progress
     progress = progress or (lambda percent: None)
     if format == "csv":
         return exports.report_csv(attendance_report(f, by=by))
-    groupings = GROUPINGS if format == "xlsx" else ("village", "month", "kind")
+    if format == "pdf":
+        overview = stats_overview(f)
+        progress(60)
+        reports = [
+            Report(filter=f, by=grouping, totals=overview.totals, rows=rows)
+            for grouping, rows in overview.breakdowns.items()
+        ]
+        return exports.overview_pdf(overview, reports)
+    totals = attendance_totals(f)
     reports = []
-    for done, grouping in enumerate(groupings):
-        reports.append(attendance_report(f, by=grouping))
-        progress(int(80 * (done + 1) / len(groupings)))
-    if format == "xlsx":
-        return exports.reports_xlsx(reports)
-    overview = stats_overview(f)
-    progress(90)
-    return exports.overview_pdf(overview, reports)
+    for done, grouping in enumerate(GROUPINGS):
+        reports.append(attendance_report(f, by=grouping, totals=totals))
+        progress(int(80 * (done + 1) / len(GROUPINGS)))
+    return exports.reports_xlsx(reports)
 
 
 @transaction.atomic

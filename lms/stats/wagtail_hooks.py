@@ -11,7 +11,7 @@ from wagtail.permissions import register_permission_policy
 
 from lms.people.admin_scope import ScopedModelViewSet
 from lms.people.models import RoleAssignment, Township
-from lms.people.selectors import user_role, villages_visible_to
+from lms.people.selectors import user_role
 
 from . import views
 from .models import AnnualTarget
@@ -54,7 +54,9 @@ def _townships_of(user):
         return Township.objects.all()
     if user_role(user) != RoleAssignment.Role.TOWNSHIP_STAFF:
         return Township.objects.none()
-    return Township.objects.filter(villages__in=villages_visible_to(user)).distinct()
+    return Township.objects.filter(
+        pk__in=RoleAssignment.objects.filter(user=user).values("township_id")
+    )
 
 
 class TownshipStaffPolicy(ModelPermissionPolicy):

@@ -231,3 +231,16 @@ def test_targets_show_done_against_set_for_township_staff(
     assert progress[1].sessions_rate == pytest.approx(4 / 17)
     assert progress[1].person_times_rate == pytest.approx(5 / 2500)
     assert selectors.targets_progress(secretary_a, year=2026, now=NOW) == []
+
+
+def test_across_townships_a_village_row_names_its_township(month, village_a):
+    from tests.factories.people import TownshipFactory, VillageFactory
+
+    namesake = VillageFactory(township=TownshipFactory(name="西山乡"), name="东沟村")
+
+    rows = selectors.attendance_breakdown(march(village_a, namesake), by="village", now=NOW)
+
+    assert [(row.key, row.label) for row in rows] == [
+        ("东沟村", "东沟乡·东沟村"),
+        ("东沟村", "西山乡·东沟村"),
+    ]

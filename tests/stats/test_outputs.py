@@ -298,3 +298,53 @@ def test_the_api_overview_and_refusals(client, month, township_staff):
     assert refused.status_code == 403
     assert reversed_range.status_code == 422
     assert reversed_range.json()["detail"] == "结束日期早于开始日期。"
+
+
+def test_a_secretarys_export_holds_only_her_village(client, month, secretary_a):
+    client.force_login(secretary_a)
+
+    response = client.get(reverse("stats:download"), {**RANGE, "format": "csv", "by": "village"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff"))))
+    assert rows[1:] == [["东沟村", "2", "3", "2", "1"], ["合计", "2", "3", "2", "1"]]
+
+
+def test_the_api_shows_targets_to_township_staff_only(
+    client, month, township, township_staff, secretary_a
+):
+    from lms.stats.models import AnnualTarget
+    from tests.factories.attendance import kind
+
+    AnnualTarget.objects.create(
+        township=township, year=2026, kind=kind("农民科技培训"), sessions=17, person_times=2500
+    )
+
+    staff = _api(client, township_staff, "targets", year=2026)
+    secretary = _api(client, secretary_a, "targets", year=2026)
+
+    assert [(t["kind"], t["sessions_target"], t["person_times_target"]) for t in staff.json()] == [
+        ("农民科技培训", 17, 2500)
+    ]
+    assert secretary.json() == []
+
+
+def test_the_command_narrows_to_a_village(month):
+    out = io.StringIO()
+
+    call_command(
+        "attendance_report",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-31",
+        "--township",
+        "东沟乡",
+        "--village",
+        "西沟",
+        "--format",
+        "json",
+        stdout=out,
+    )
+
+    data = json.loads(out.getvalue())
+    assert data["totals"] == {"sessions": 1, "person_times": 1, "people": 1, "households": 1}
