@@ -85,14 +85,19 @@ class HoursStandingOut(Schema):
     required: Decimal
     earned: Decimal
     remaining: Decimal
+    sessions_required: int = Field(0, description="In-person sessions of the track to attend.")
+    sessions: int = Field(0, description="In-person sessions of the track attended.")
     met: bool
 
 
 class StandingOut(Schema):
-    """Against the township's requirement for the year (nothing required without one)."""
+    """Against the township's program (双育工程) for the year (nothing required without one)."""
 
     has_requirement: bool
     met: bool
+    missing: list[str] = Field(
+        default_factory=list, description="What is left, e.g. 技能培训还差 2 学时、1 次集中培训."
+    )
     total: HoursStandingOut
     party: HoursStandingOut
     skills: HoursStandingOut
@@ -260,6 +265,8 @@ def my_hours(request, year: int | None = None):
             "required": hours.required,
             "earned": hours.earned,
             "remaining": hours.remaining,
+            "sessions_required": hours.sessions_required,
+            "sessions": hours.sessions,
             "met": hours.met,
         }
 
@@ -269,6 +276,7 @@ def my_hours(request, year: int | None = None):
         "standing": {
             "has_requirement": standing.requirement is not None,
             "met": standing.met,
+            "missing": standing.missing,
             "total": part(standing.total),
             **{track: part(value) for track, value in standing.tracks.items()},
         },

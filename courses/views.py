@@ -91,7 +91,12 @@ def standing_lines(person, year: int) -> dict:
                 "met": bool(needed) and hours.met,
             }
         )
-    return {"requirement": standing.requirement, "met": standing.met, "lines": lines}
+    return {
+        "requirement": standing.requirement,
+        "met": standing.met,
+        "missing": standing.missing,
+        "lines": lines,
+    }
 
 
 @login_required

@@ -53,7 +53,12 @@ class StudyHoursEntry(models.Model):
 
 
 class AnnualRequirement(models.Model):
-    """A township's study-hours requirement for its party members in one year."""
+    """A township's year of the dual program (双育工程): per track, the study hours required
+    (online and in person together) and the in-person sessions to attend; a total of hours.
+
+    One rule reads it (`lms.ledger.selectors.program_standing` for a person,
+    `people_meeting_requirement` for many): 我的学习, reminders, 达标率 and certificates.
+    """
 
     township = models.ForeignKey(
         "people.Township",
@@ -69,13 +74,27 @@ class AnnualRequirement(models.Model):
     skills_hours = models.DecimalField(
         _("of which skills training at least"), max_digits=5, decimal_places=1, default=0
     )
+    party_sessions = models.PositiveSmallIntegerField(
+        _("party education sessions to attend"),
+        default=0,
+        help_text=_("In-person sessions of the track attended (present or late)."),
+    )
+    skills_sessions = models.PositiveSmallIntegerField(
+        _("skills training sessions to attend"),
+        default=0,
+        help_text=_("In-person sessions of the track attended (present or late)."),
+    )
 
     class Meta:
         ordering = ["-year", "township__name"]
-        verbose_name = _("annual requirement")
-        verbose_name_plural = _("annual requirements")
+        verbose_name = _("year's program (双育工程)")
+        verbose_name_plural = _("years' programs (双育工程)")
         constraints = [
-            models.UniqueConstraint(fields=["township", "year"], name="requirement_once_a_year"),
+            models.UniqueConstraint(
+                fields=["township", "year"],
+                name="requirement_once_a_year",
+                violation_error_message=_("This township already has a program for that year."),
+            ),
             models.CheckConstraint(
                 condition=Q(party_hours__gte=0, skills_hours__gte=0, total_hours__gte=0),
                 name="requirement_not_negative",

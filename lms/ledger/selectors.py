@@ -4,21 +4,23 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from lms.people.models import Person
 
 from .models import AnnualRequirement, StudyHoursEntry, Track
 
 
+def _year_rows(person_id: int, year: int):
+    return StudyHoursEntry.objects.filter(person_id=person_id, date__year=year)
+
+
 def hours_by_track(*, person_id: int, year: int) -> dict[str, Decimal]:
     """{"party": …, "skills": …, "total": …} for one person and calendar year."""
-    rows = (
-        StudyHoursEntry.objects.filter(person_id=person_id, date__year=year)
-        .values("track")
-        .annotate(hours=Sum("hours"))
-    )
+    rows = _year_rows(person_id, year).values("track").annotate(hours=Sum("hours"))
     result = {track.value: Decimal("0") for track in Track}
     for row in rows:
         result[row["track"]] = row["hours"]
@@ -26,23 +28,44 @@ def hours_by_track(*, person_id: int, year: int) -> dict[str, Decimal]:
     return result
 
 
+def sessions_by_track(*, person_id: int, year: int) -> dict[str, int]:
+    """In-person sessions attended (credited) by track: the ledger's attendance rows."""
+    rows = (
+        _year_rows(person_id, year)
+        .filter(source_kind=StudyHoursEntry.Source.ATTENDANCE)
+        .values("track")
+        .annotate(n=Count("pk"))
+    )
+    result = {track.value: 0 for track in Track}
+    for row in rows:
+        result[row["track"]] = row["n"]
+    return result
+
+
 @dataclass(frozen=True)
 class HoursStanding:
     required: Decimal
     earned: Decimal
+    sessions_required: int = 0
+    sessions: int = 0
 
     @property
     def remaining(self) -> Decimal:
         return max(self.required - self.earned, Decimal("0"))
 
     @property
+    def sessions_remaining(self) -> int:
+        return max(self.sessions_required - self.sessions, 0)
+
+    @property
     def met(self) -> bool:
-        return self.remaining == 0
+        return self.remaining == 0 and self.sessions_remaining == 0
 
 
 @dataclass(frozen=True)
 class Standing:
-    """A person's hours in a year against their township's requirement."""
+    """A person's year of the program: hours and sessions by track, hours in total, against
+    the township's requirement; met, or what is missing."""
 
     year: int
     requirement: AnnualRequirement | None
@@ -53,27 +76,64 @@ class Standing:
     def met(self) -> bool:
         return self.total.met and all(track.met for track in self.tracks.values())
 
+    @property
+    def missing(self) -> list[str]:
+        """What is left, a line per track and for the total: "技能培训还差 2 学时、1 次集中培训"."""
+        lines = []
+        for track in Track:
+            standing = self.tracks[track.value]
+            parts = []
+            if standing.remaining:
+                parts.append(_("%(hours)s hours") % {"hours": _number(standing.remaining)})
+            if standing.sessions_remaining:
+                parts.append(
+                    ngettext(
+                        "%(n)s in-person session",
+                        "%(n)s in-person sessions",
+                        standing.sessions_remaining,
+                    )
+                    % {"n": standing.sessions_remaining}
+                )
+            if parts:
+                lines.append(
+                    _("%(track)s: %(missing)s still to go")
+                    % {"track": track.label, "missing": _(", ").join(parts)}
+                )
+        if self.total.remaining:
+            lines.append(
+                _("In total: %(hours)s hours still to go")
+                % {"hours": _number(self.total.remaining)}
+            )
+        return lines
+
+
+def _number(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
 
 def requirement_for(*, township_id: int, year: int) -> AnnualRequirement | None:
     return AnnualRequirement.objects.filter(township_id=township_id, year=year).first()
 
 
-def requirement_thresholds(requirement: AnnualRequirement | None) -> dict[str, Decimal]:
-    """The hours a member must reach, per track and in total: the one statement of the rule
-    that `person_standing` (one person) and `people_meeting_requirement` (many) both apply."""
+def requirement_thresholds(requirement: AnnualRequirement | None) -> dict[str, Decimal | int]:
+    """What a member must reach, per track (hours and sessions) and in total: the one
+    statement of the rule that `person_standing` (one person) and
+    `people_meeting_requirement` (many) both apply."""
     zero = Decimal("0")
     return {
         Track.PARTY.value: requirement.party_hours if requirement else zero,
         Track.SKILLS.value: requirement.skills_hours if requirement else zero,
         "total": requirement.total_hours if requirement else zero,
+        f"{Track.PARTY.value}_sessions": requirement.party_sessions if requirement else 0,
+        f"{Track.SKILLS.value}_sessions": requirement.skills_sessions if requirement else 0,
     }
 
 
 def people_meeting_requirement(*, people: QuerySet, year: int) -> tuple[QuerySet, QuerySet]:
-    """(those subject to a requirement, those of them who met it) among `people`, in one year.
+    """(those subject to a program, those of them who met it) among `people`, in one year.
 
-    People of a township with no requirement that year are in neither: nothing can be said
-    of them. Each result is one aggregate query, however many townships are involved.
+    People of a township with no program that year are in neither: nothing can be said of
+    them. Each result is one aggregate query, however many townships are involved.
     """
     requirements = list(
         AnnualRequirement.objects.filter(
@@ -84,13 +144,22 @@ def people_meeting_requirement(*, people: QuerySet, year: int) -> tuple[QuerySet
         return people.none(), people.none()
     subject = people.filter(village__township_id__in=[r.township_id for r in requirements])
     hours = DecimalField(max_digits=9, decimal_places=2)
+    in_year = Q(study_hours__date__year=year)
 
     def earned(track: str | None):
-        condition = Q(study_hours__date__year=year)
-        if track:
-            condition &= Q(study_hours__track=track)
+        condition = in_year & Q(study_hours__track=track) if track else in_year
         return Coalesce(
             Sum("study_hours__hours", filter=condition), Value(Decimal("0")), output_field=hours
+        )
+
+    def attended(track: str):
+        return Count(
+            "study_hours",
+            filter=in_year
+            & Q(
+                study_hours__track=track,
+                study_hours__source_kind=StudyHoursEntry.Source.ATTENDANCE,
+            ),
         )
 
     met_condition = Q()
@@ -101,12 +170,16 @@ def people_meeting_requirement(*, people: QuerySet, year: int) -> tuple[QuerySet
             earned_party__gte=threshold[Track.PARTY.value],
             earned_skills__gte=threshold[Track.SKILLS.value],
             earned_total__gte=threshold["total"],
+            attended_party__gte=threshold["party_sessions"],
+            attended_skills__gte=threshold["skills_sessions"],
         )
     met = (
         subject.annotate(
             earned_party=earned(Track.PARTY.value),
             earned_skills=earned(Track.SKILLS.value),
             earned_total=earned(None),
+            attended_party=attended(Track.PARTY.value),
+            attended_skills=attended(Track.SKILLS.value),
         )
         .filter(met_condition)
         .order_by()
@@ -115,18 +188,23 @@ def people_meeting_requirement(*, people: QuerySet, year: int) -> tuple[QuerySet
 
 
 def person_standing(*, person, year: int) -> Standing:
-    """Earned hours by track and in total, from the ledger, against the annual requirement.
-
-    Without a requirement for the person's township and year nothing is required.
-    """
+    """The one rule for one person: hours and sessions by track and hours in total, from the
+    ledger alone, against the township's program for the year. Without a program for the
+    person's township and year nothing is required."""
     requirement = requirement_for(township_id=person.village.township_id, year=year)
     earned = hours_by_track(person_id=person.pk, year=year)
+    attended = sessions_by_track(person_id=person.pk, year=year)
     required = requirement_thresholds(requirement)
     return Standing(
         year=year,
         requirement=requirement,
         tracks={
-            track.value: HoursStanding(required=required[track.value], earned=earned[track.value])
+            track.value: HoursStanding(
+                required=required[track.value],
+                earned=earned[track.value],
+                sessions_required=required[f"{track.value}_sessions"],
+                sessions=attended[track.value],
+            )
             for track in Track
         },
         total=HoursStanding(required=required["total"], earned=earned["total"]),

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from .models import StudyHoursEntry
+from .signals import ledger_changed
 
 
 def ledger_record(
@@ -27,14 +28,29 @@ def ledger_record(
         source_id=source_id,
         defaults={"person_id": person_id, "date": on, "hours": hours, "track": track},
     )
+    ledger_changed.send(
+        sender=StudyHoursEntry,
+        person_id=person_id,
+        year=on.year,
+        source_kind=source_kind,
+        source_id=source_id,
+    )
     return entry
 
 
 def ledger_withdraw(*, source_kind: str, source_id: int) -> int:
     """Remove what a source credited (a corrected attendance, a revoked completion)."""
-    deleted, _by_model = StudyHoursEntry.objects.filter(
-        source_kind=source_kind, source_id=source_id
-    ).delete()
+    entries = StudyHoursEntry.objects.filter(source_kind=source_kind, source_id=source_id)
+    withdrawn = list(entries.values_list("person_id", "date"))
+    deleted, _by_model = entries.delete()
+    for person_id, on in withdrawn:
+        ledger_changed.send(
+            sender=StudyHoursEntry,
+            person_id=person_id,
+            year=on.year,
+            source_kind=source_kind,
+            source_id=source_id,
+        )
     return deleted
 
 

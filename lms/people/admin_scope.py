@@ -9,9 +9,12 @@ Later apps (attendance sessions, certificates) reuse ScopedModelViewSet with the
 """
 
 from django.http import Http404
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
+
+from .selectors import townships_managed_by
 
 
 class ScopedObjectMixin:
@@ -86,3 +89,11 @@ class ScopedModelViewSet(ModelViewSet):
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(scope=self._scope, **kwargs)
+
+
+class TownshipSettingsForm(WagtailAdminModelForm):
+    """A township's own settings: the township is one the user manages."""
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        self.fields["township"].queryset = townships_managed_by(for_user)

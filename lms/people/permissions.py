@@ -2,7 +2,7 @@
 
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from .selectors import user_is_administrator, villages_visible_to
+from .selectors import townships_managed_by, user_is_administrator, user_role, villages_visible_to
 
 
 class VillageScopedPolicy(ModelPermissionPolicy):
@@ -44,3 +44,22 @@ class AdministratorOnlyPolicy(ModelPermissionPolicy):
 
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)
+
+
+class TownshipSettingsPolicy(ModelPermissionPolicy):
+    """A township's own settings (the year's program, targets): administrators and township
+    staff only, whatever the role groups' model permissions say; staff their own township."""
+
+    def user_has_permission(self, user, action):
+        from .models import RoleAssignment
+
+        return user_role(user) in (
+            RoleAssignment.Role.ADMINISTRATOR,
+            RoleAssignment.Role.TOWNSHIP_STAFF,
+        )
+
+    def user_has_any_permission(self, user, actions):
+        return self.user_has_permission(user, None)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        return self.model.objects.filter(township__in=townships_managed_by(user))

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from .identity import normalize_id_number, normalize_phone
-from .models import PartyBranch, Person, RoleAssignment, User, Village
+from .models import PartyBranch, Person, RoleAssignment, Township, User, Village
 
 Role = RoleAssignment.Role
 
@@ -58,6 +58,19 @@ def visible_village_ids(user) -> set[int]:
         if user is not None:
             user._shuangyu_village_ids = cached
     return cached
+
+
+def townships_managed_by(user) -> QuerySet[Township]:
+    """Townships whose own settings (the year's program, targets) a user may set:
+    all for administrators, their own for township staff, none for anyone else."""
+    role = user_role(user)
+    if role == Role.ADMINISTRATOR:
+        return Township.objects.all()
+    if role != Role.TOWNSHIP_STAFF:
+        return Township.objects.none()
+    return Township.objects.filter(
+        pk__in=RoleAssignment.objects.filter(user=user).values("township_id")
+    )
 
 
 def branches_visible_to(user) -> QuerySet[PartyBranch]:

@@ -3,15 +3,13 @@
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
-from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from lms.people.admin_scope import ScopedModelViewSet
-from lms.people.models import RoleAssignment, Township
-from lms.people.selectors import user_role
+from lms.people.admin_scope import ScopedModelViewSet, TownshipSettingsForm
+from lms.people.permissions import TownshipSettingsPolicy
+from lms.people.selectors import townships_managed_by, user_role
 
 from . import views
 from .models import AnnualTarget
@@ -49,40 +47,7 @@ def register_stats_menu_item():
 # --- Yearly targets: township staff set their township's, administrators any ------------------
 
 
-def _townships_of(user):
-    if user_role(user) == RoleAssignment.Role.ADMINISTRATOR:
-        return Township.objects.all()
-    if user_role(user) != RoleAssignment.Role.TOWNSHIP_STAFF:
-        return Township.objects.none()
-    return Township.objects.filter(
-        pk__in=RoleAssignment.objects.filter(user=user).values("township_id")
-    )
-
-
-class TownshipStaffPolicy(ModelPermissionPolicy):
-    """Targets are the township's plan: administrators and township staff only, whatever
-    the role groups' model permissions say; township staff see their own township's."""
-
-    def user_has_permission(self, user, action):
-        return user_role(user) in (
-            RoleAssignment.Role.ADMINISTRATOR,
-            RoleAssignment.Role.TOWNSHIP_STAFF,
-        )
-
-    def user_has_any_permission(self, user, actions):
-        return self.user_has_permission(user, None)
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        return self.model.objects.filter(township__in=_townships_of(user))
-
-
-register_permission_policy(AnnualTarget, TownshipStaffPolicy(AnnualTarget))
-
-
-class AnnualTargetForm(WagtailAdminModelForm):
-    def __init__(self, *args, for_user=None, **kwargs):
-        super().__init__(*args, for_user=for_user, **kwargs)
-        self.fields["township"].queryset = _townships_of(for_user)
+register_permission_policy(AnnualTarget, TownshipSettingsPolicy(AnnualTarget))
 
 
 class AnnualTargetViewSet(ScopedModelViewSet):
@@ -100,11 +65,11 @@ class AnnualTargetViewSet(ScopedModelViewSet):
             FieldRowPanel([FieldPanel("kind"), FieldPanel("track")]),
             FieldRowPanel([FieldPanel("sessions"), FieldPanel("person_times")]),
         ],
-        base_form_class=AnnualTargetForm,
+        base_form_class=TownshipSettingsForm,
     )
 
     def scope_queryset(self, user):
-        return AnnualTarget.objects.filter(township__in=_townships_of(user)).select_related(
+        return AnnualTarget.objects.filter(township__in=townships_managed_by(user)).select_related(
             "township", "kind"
         )
 
@@ -126,4 +91,4 @@ def register_target_menu_item():
 
 class TargetsMenuItem(MenuItem):
     def is_shown(self, request):
-        return TownshipStaffPolicy(AnnualTarget).user_has_permission(request.user, "view")
+        return TownshipSettingsPolicy(AnnualTarget).user_has_permission(request.user, "view")
