@@ -27,6 +27,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView, View
+from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.ui.tables import Column
@@ -414,6 +415,19 @@ class SessionDeleteView(ScopedDeleteView):
             return redirect(session_url("inspect", self.object.pk))
 
 
+SESSION_BUTTONS_HOOK = "attendance_session_buttons"
+
+
+def session_hooked_buttons(request, session: TrainingSession) -> list:
+    """Actions other apps add to a session page (certificates: 颁发培训证书), through the
+    `attendance_session_buttons` hook: fn(request, session) -> [Button]. Attendance knows
+    nothing of them."""
+    buttons = []
+    for add_buttons in hooks.get_hooks(SESSION_BUTTONS_HOOK):
+        buttons += add_buttons(request, session)
+    return buttons
+
+
 def session_page_buttons(request, session: TrainingSession, *, print_button=True) -> list:
     """The actions on a session, for those who may take them."""
     policy = session_policy()
@@ -441,6 +455,7 @@ def session_page_buttons(request, session: TrainingSession, *, print_button=True
 
     if import_button := sheet_import_button(request.user, session):
         buttons.append(import_button)
+    buttons += session_hooked_buttons(request, session)
     if can_change:
         buttons.append(
             Button(
@@ -520,6 +535,7 @@ class SessionInspectView(ScopedInspectView):
         counts = session_counts(session)
         context.update(
             {
+                "hooked_buttons": session_hooked_buttons(self.request, session),
                 "counts": counts,
                 "evaluation": session_evaluation_summary(session),
                 "rate": round(100 * counts["came"] / counts["invited"])

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("lms.people.urls")),
     path("training/", include("attendance.urls")),
     path("study/", include("courses.urls")),
+    path("", include("certificates.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -53,6 +53,9 @@ def demo_id_number(rng: random.Random, born: datetime.date, male: bool) -> str:
 def seed_people() -> dict:
     rng = random.Random(20261127)
     township, _new = township_setup(name=TOWNSHIP, village_names=VILLAGES)
+    if not township.code:
+        township.code = "DG"  # its certificates are numbered DG-2026-000001, …
+        township.save(update_fields=["code"])
     villages = {v.name: v for v in township.villages.all()}
     created = 0
     for village_index, village_name in enumerate(VILLAGES):

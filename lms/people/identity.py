@@ -177,3 +177,18 @@ def mask_phone(phone: str) -> str:
     if len(phone) <= 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_name(name: str) -> str:
+    """A name as a public page may show it: 乔*主, 张*, 阿依古丽·买**; characters outside the
+    Basic Multilingual Plane (王𫖯) count as one, never split."""
+    characters = list(name or "")
+    if len(characters) <= 1:
+        return "".join(characters)
+    if len(characters) == 2:
+        return characters[0] + "*"
+    if "·" in characters:  # 阿依古丽·买买提: the given name stays, the family name is masked
+        dot = characters.index("·")
+        tail = characters[dot + 1 :]
+        return "".join(characters[: dot + 1]) + "".join(tail[:1]) + "*" * max(len(tail) - 1, 0)
+    return characters[0] + "*" * (len(characters) - 2) + characters[-1]

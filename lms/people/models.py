@@ -7,6 +7,7 @@ A Person is a villager on the township's roster; many never log in, so the login
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -42,8 +43,19 @@ class Township(models.Model):
     """A township (乡/镇): the unit that reports and sets requirements."""
 
     name = models.CharField(_("name"), max_length=64, unique=True)
+    code = models.CharField(
+        _("code"),
+        max_length=8,
+        blank=True,
+        default="",
+        validators=[RegexValidator(r"^[A-Z]{1,8}$", _("Use 1 to 8 capital letters, e.g. DG."))],
+        help_text=_(
+            "Capital letters that begin the serial numbers of the township's certificates,"
+            " e.g. DG for DG-2026-000123."
+        ),
+    )
 
-    panels = [FieldPanel("name")]
+    panels = [FieldPanel("name"), FieldPanel("code")]
 
     class Meta:
         ordering = ["name"]

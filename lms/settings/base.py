@@ -222,6 +222,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # The immediate backend of Wagtail's own jobs logs every run at INFO.
         "django_tasks": {"level": "WARNING"},
+        # WeasyPrint narrates every layout step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
 

@@ -9,12 +9,11 @@ import pytest
 from attendance.models import AttendanceRecord, TrainingSession
 from attendance.services import attendance_mark
 from lms.ledger.models import AnnualRequirement, StudyHoursEntry, Track
-from lms.ledger.services import ledger_record
 from lms.ledger.selectors import people_meeting_requirement, person_standing
+from lms.ledger.services import ledger_record
 from lms.people.models import Person
 from tests.factories.attendance import TrainingSessionFactory
 from tests.factories.people import PersonFactory
-
 
 pytestmark = pytest.mark.django_db
 Status = AttendanceRecord.Status

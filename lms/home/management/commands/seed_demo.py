@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from attendance.demo import seed_sessions
+from certificates.demo import seed_certificate_templates
 from courses.demo import seed_courses
 from lms.people.demo import DEMO_PASSWORD, seed_people, seed_users
 from lms.stats.demo import seed_targets
@@ -17,6 +18,8 @@ class Command(BaseCommand):
         # lms.home reads from every app, so the demo of each is gathered here (people first).
         result = seed_people()
         logins = seed_users(result["township"], result["villages"])
+        # Templates first: the courses completed and programs met below earn certificates.
+        seed_certificate_templates(result["township"])
         sessions = seed_sessions(result["township"])
         courses = seed_courses(result["township"])
         seed_targets(result["township"])

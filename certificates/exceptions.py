@@ -1,0 +1,18 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class CertificateError(Exception):
+    """A rule about certificates was broken; the message is for the user."""
+
+    default_message = _("The certificate could not be issued.")
+
+    def __init__(self, message=None):
+        super().__init__(str(message or self.default_message))
+
+
+class NoTemplate(CertificateError):
+    default_message = _("No certificate template of this kind is published.")
+
+
+class NotEligible(CertificateError):
+    default_message = _("This person has not earned this certificate.")

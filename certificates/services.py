@@ -1,0 +1,387 @@
+"""Issuing, rendering and revoking certificates.
+
+Issuing is safe to repeat: a database constraint allows one certificate per person and
+thing done, so a second call (or a second organizer at the same moment) finds the first.
+Serial numbers come from a counter that only grows (`DG-2026-000123`): unique, readable and
+never reused. A certificate is rendered once, when issued, and stored; it keeps the template
+revision in force then, so rendering it again next year gives the same certificate.
+"""
+
+import datetime
+import logging
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from attendance.models import AttendanceRecord, TrainingSession
+from courses.models import Enrollment
+from lms.ledger.models import StudyHoursEntry
+from lms.ledger.selectors import person_standing
+from lms.people.models import Person
+
+from . import rendering
+from .exceptions import NotEligible, NoTemplate
+from .models import Certificate, CertificateTemplate, Kind, SerialCounter
+
+logger = logging.getLogger(__name__)
+DEFAULT_PREFIX = "SY"
+
+
+# --- Serial numbers -----------------------------------------------------------------------------
+
+
+def serial_next(*, prefix: str, year: int) -> str:
+    """The next serial of a prefix and year, e.g. DG-2026-000123, in one atomic statement:
+    two organizers issuing at the same moment never draw the same number."""
+    table = SerialCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (prefix, year, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (prefix, year) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last",
+            [prefix, year],
+        )
+        (number,) = cursor.fetchone()
+    return f"{prefix}-{year}-{number:06d}"
+
+
+def serial_prefix(person: Person) -> str:
+    return person.village.township.code or DEFAULT_PREFIX
+
+
+# --- Issuing ------------------------------------------------------------------------------------
+
+
+def template_in_force(kind: str) -> CertificateTemplate:
+    """The live template of a kind most recently published."""
+    template = (
+        CertificateTemplate.objects.filter(kind=kind, live=True)
+        .exclude(live_revision=None)
+        .order_by("-last_published_at", "-pk")
+        .first()
+    )
+    if template is None:
+        raise NoTemplate(
+            _("No certificate template of this kind is published: %(kind)s")
+            % {"kind": Kind(kind).label}
+        )
+    return template
+
+
+def _existing(*, person: Person, kind: str, session=None, enrollment=None, year=None):
+    certificates = Certificate.objects.filter(person=person, kind=kind)
+    if kind == Kind.TRAINING:
+        return certificates.filter(session=session).first()
+    if kind == Kind.COURSE:
+        return certificates.filter(enrollment=enrollment).first()
+    return certificates.filter(year=year).first()
+
+
+def issue(
+    *,
+    person: Person,
+    kind: str,
+    year: int,
+    subject: str,
+    hours: Decimal,
+    dates: str,
+    by=None,
+    session: TrainingSession | None = None,
+    enrollment: Enrollment | None = None,
+) -> tuple[Certificate, bool]:
+    """(certificate, issued now): the existing one if it was issued before, revoked or not.
+    A study record is a new one each time: it is the record as of the day it is printed."""
+    if kind != Kind.RECORD:
+        existing = _existing(
+            person=person, kind=kind, session=session, enrollment=enrollment, year=year
+        )
+        if existing is not None:
+            return existing, False
+    # A study record is laid out by its own fixed page, not a staff-edited template.
+    template = template_in_force(kind) if kind != Kind.RECORD else None
+    try:
+        with transaction.atomic():
+            certificate = Certificate.objects.create(
+                serial=serial_next(prefix=serial_prefix(person), year=year),
+                person=person,
+                kind=kind,
+                year=year,
+                session=session,
+                enrollment=enrollment,
+                subject=subject[:200],
+                hours=hours,
+                dates=dates,
+                issuer=template.issuer if template else person.village.township.name,
+                template_revision=template.live_revision if template else None,
+                issued_by=by if by is not None and by.is_authenticated else None,
+            )
+    except IntegrityError:  # issued at this very moment by someone else: theirs stands
+        existing = _existing(
+            person=person, kind=kind, session=session, enrollment=enrollment, year=year
+        )
+        if existing is None:
+            raise
+        return existing, False
+    return certificate, True
+
+
+def date_words(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """The first moment of a year and of the next, in the township's time zone."""
+    return tuple(timezone.make_aware(datetime.datetime(y, 1, 1)) for y in (year, year + 1))
+
+
+def training_certificate_issue(
+    *, session: TrainingSession, person: Person, by=None
+) -> tuple[Certificate, bool]:
+    """A training's certificate for someone who earned its hours (present or late)."""
+    if session.status == TrainingSession.Status.CANCELLED:
+        raise NotEligible(_("This session was cancelled."))
+    earned = AttendanceRecord.objects.filter(
+        session=session, person=person, status__in=AttendanceRecord.CREDITED
+    ).exists()
+    if not earned:
+        raise NotEligible(_("%(name)s did not attend this session.") % {"name": person.name})
+    return issue(
+        person=person,
+        kind=Kind.TRAINING,
+        year=session.local_date.year,
+        subject=f"{session.kind.name}“{session.topic}”",
+        hours=session.study_hours,
+        dates=date_words(session.local_date),
+        session=session,
+        by=by,
+    )
+
+
+def training_certificate_people(session: TrainingSession) -> list[Person]:
+    """Everyone a training's certificates are for: those who earned its hours, by name."""
+    return list(
+        Person.objects.filter(
+            attendance__session=session, attendance__status__in=AttendanceRecord.CREDITED
+        )
+        .select_related("village__township")
+        .order_by("name", "pk")
+    )
+
+
+def course_certificate_issue(*, enrollment: Enrollment, by=None) -> tuple[Certificate, bool]:
+    """A completed online course's certificate, with the hours the ledger credited."""
+    if enrollment.completed_at is None:
+        raise NotEligible(_("This course has not been completed."))
+    credited = StudyHoursEntry.objects.filter(
+        source_kind=StudyHoursEntry.Source.COURSE, source_id=enrollment.pk
+    ).first()
+    completed = timezone.localtime(enrollment.completed_at).date()
+    return issue(
+        person=enrollment.person,
+        kind=Kind.COURSE,
+        year=completed.year,
+        subject=_("online course “%(title)s”") % {"title": enrollment.course.title},
+        hours=credited.hours if credited else Decimal("0"),
+        dates=date_words(completed),
+        enrollment=enrollment,
+        by=by,
+    )
+
+
+def program_certificate_issue(*, person: Person, year: int, by=None) -> tuple[Certificate, bool]:
+    """The year's 双育 program certificate, for someone who met the program (the ledger's one
+    rule decides)."""
+    standing = person_standing(person=person, year=year)
+    if standing.requirement is None:
+        raise NotEligible(_("The township has set no program for %(year)s.") % {"year": year})
+    if not standing.met:
+        raise NotEligible("；".join(standing.missing))
+    return issue(
+        person=person,
+        kind=Kind.PROGRAM,
+        year=year,
+        subject=_("the %(year)s dual program of party education and skills training")
+        % {"year": year},
+        hours=standing.total.earned,
+        dates=f"{year}年",
+        by=by,
+    )
+
+
+# --- Rendering ----------------------------------------------------------------------------------
+
+
+def verify_url(serial: str) -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(
+        "certificates:verify", args=[serial]
+    )
+
+
+def _image_path(image) -> str | None:
+    if image is None:
+        return None
+    try:
+        return image.file.path
+    except (NotImplementedError, ValueError):  # remote storage: no local file to embed
+        return None
+
+
+def certificate_content(
+    certificate: Certificate, *, template: CertificateTemplate | None = None
+) -> rendering.CertificateContent:
+    """What the PDF shows: the certificate as issued, in the template revision it was
+    issued with (or a template given, for a preview)."""
+    if template is None:
+        template = certificate.template_revision.as_object()
+    name = certificate.person.name
+    values = {
+        "name": name,
+        "what": certificate.subject,
+        "hours": f"{certificate.hours.normalize():f}",
+        "dates": certificate.dates,
+        "serial": certificate.serial,
+        "issuer": certificate.issuer,
+    }
+    return rendering.CertificateContent(
+        serial=certificate.serial,
+        title=template.title,
+        body=template.body,
+        values=values,
+        name=name,
+        issuer=certificate.issuer,
+        issued_on=timezone.localtime(certificate.issued_at).date()
+        if certificate.issued_at
+        else timezone.localdate(),
+        signatory_name=template.signatory_name,
+        signatory_title=template.signatory_title,
+        orientation=template.orientation,
+        background_path=_image_path(template.background),
+        seal_path=_image_path(template.seal),
+        verify_url=verify_url(certificate.serial),
+    )
+
+
+def certificate_filename(certificate: Certificate) -> str:
+    return f"{certificate.serial}.pdf"
+
+
+def certificates_render(*, certificates: list[Certificate], force: bool = False) -> int:
+    """Render and store the PDFs of those not yet rendered (all with force), laid out in
+    one document and split: a training's 180 in about a second. Returns how many."""
+    pending = [c for c in certificates if force or not c.pdf]
+    if not pending:
+        return 0
+    contents = [certificate_content(certificate) for certificate in pending]
+    pdfs = rendering.certificate_pdfs(contents=contents)
+    for certificate, pdf in zip(pending, pdfs, strict=True):
+        if certificate.pdf:
+            certificate.pdf.delete(save=False)
+        certificate.pdf.save(certificate_filename(certificate), ContentFile(pdf), save=False)
+        Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
+    return len(pending)
+
+
+def certificate_render(*, certificate: Certificate, force: bool = False) -> Certificate:
+    certificates_render(certificates=[certificate], force=force)
+    return certificate
+
+
+def certificate_pdf_bytes(certificate: Certificate) -> bytes:
+    """The stored PDF (rendered now if it never was)."""
+    if not certificate.pdf:
+        certificate_render(certificate=certificate)
+    with certificate.pdf.open("rb") as stored:
+        return stored.read()
+
+
+# --- Revoking -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certificate:
+    """Revoke a certificate; its verification page says so, with the reason. Logged."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise NotEligible(_("Say why the certificate is revoked."))
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.status == Certificate.Status.REVOKED:
+        return certificate
+    certificate.status = Certificate.Status.REVOKED
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_by = by if by is not None and by.is_authenticated else None
+    certificate.revoked_reason = reason[:200]
+    certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revoked_reason"])
+    log(
+        instance=certificate,
+        action="certificates.revoke",
+        user=certificate.revoked_by,
+        data={"reason": certificate.revoked_reason, "serial": certificate.serial},
+    )
+    return certificate
+
+
+# --- Noticed from the ledger --------------------------------------------------------------------
+
+
+def certificates_after_ledger_change(
+    *, person_id: int, year: int, source_kind: str, source_id: int
+) -> list[str]:
+    """A person's hours changed: issue what is now earned (a completed course's certificate;
+    the year's program certificate once it is met). Safe to run twice; returns the serials
+    issued now."""
+    issued = []
+    if source_kind == StudyHoursEntry.Source.COURSE:
+        enrollment = (
+            Enrollment.objects.filter(pk=source_id, completed_at__isnull=False)
+            .select_related("course", "person__village__township")
+            .first()
+        )
+        if enrollment is not None:
+            try:
+                certificate, new = course_certificate_issue(enrollment=enrollment)
+            except NoTemplate:
+                certificate, new = None, False
+            if new:
+                certificate_render(certificate=certificate)
+                issued.append(certificate.serial)
+    person = Person.objects.select_related("village__township").filter(pk=person_id).first()
+    if person is not None and person_standing(person=person, year=year).met:
+        try:
+            certificate, new = program_certificate_issue(person=person, year=year)
+        except (NoTemplate, NotEligible):
+            certificate, new = None, False
+        if new:
+            certificate_render(certificate=certificate)
+            issued.append(certificate.serial)
+    return issued
+
+
+# --- Preview ------------------------------------------------------------------------------------
+
+SAMPLE = {
+    Kind.PROGRAM: ("2026年度党性教育和技能培训“双育工程”", Decimal("32"), "2026年"),
+    Kind.COURSE: ("网上课程“大棚蔬菜种植技术”", Decimal("4"), "2026年5月12日"),
+    Kind.TRAINING: ("农民科技培训“马铃薯脱毒种薯繁育”", Decimal("2"), "2026年3月5日"),
+}
+
+
+def template_preview_pdf(*, template: CertificateTemplate) -> bytes:
+    """A sample certificate (张秀英, a made-up serial) in the template as it is being edited."""
+    subject, hours, dates = SAMPLE.get(template.kind, SAMPLE[Kind.TRAINING])
+    sample = Certificate(
+        serial="DG-2026-000000",
+        person=Person(name="张秀英"),
+        kind=template.kind,
+        subject=subject,
+        hours=hours,
+        dates=dates,
+        issuer=template.issuer,
+        issued_at=timezone.now(),
+    )
+    return rendering.certificate_pdf(content=certificate_content(sample, template=template))

@@ -1,0 +1,168 @@
+"""Issuing: who earns which certificate, serials, issuing twice, revoking, and the program's
+certificate noticed from the ledger."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from attendance.models import AttendanceRecord
+from attendance.services import attendance_mark
+from certificates import services
+from certificates.exceptions import NotEligible, NoTemplate
+from certificates.models import Certificate, Kind
+from lms.ledger.models import AnnualRequirement, Track
+from tests.factories.attendance import TrainingSessionFactory
+from tests.factories.certificates import published_template
+from tests.factories.people import PersonFactory, TownshipFactory, VillageFactory
+
+pytestmark = pytest.mark.django_db
+Status = AttendanceRecord.Status
+
+
+def test_a_training_certificate_goes_to_those_who_earned_its_hours(training, training_template):
+    session, people = training
+
+    issued = [person.name for person in services.training_certificate_people(session)]
+
+    assert sorted(issued) == sorted(["张秀英", "李四"])  # not 王五 (left early), not 赵六
+    with pytest.raises(NotEligible, match="王五"):
+        services.training_certificate_issue(session=session, person=people["王五"])
+    with pytest.raises(NotEligible, match="赵六"):
+        services.training_certificate_issue(session=session, person=people["赵六"])
+
+
+def test_serials_are_readable_sequential_and_issuing_twice_issues_nothing_new(
+    training, training_template
+):
+    session, people = training
+
+    first, new_first = services.training_certificate_issue(session=session, person=people["张秀英"])
+    second, new_second = services.training_certificate_issue(session=session, person=people["李四"])
+    again, new_again = services.training_certificate_issue(session=session, person=people["张秀英"])
+
+    year = session.local_date.year
+    assert (first.serial, second.serial) == (f"DG-{year}-000001", f"DG-{year}-000002")
+    assert (new_first, new_second, new_again) == (True, True, False)
+    assert again.pk == first.pk
+    assert Certificate.objects.count() == 2
+    assert first.subject == "农民科技培训“马铃薯脱毒种薯繁育”"
+    assert (first.hours, first.issuer) == (Decimal("2.0"), "中共东沟乡委员会")
+
+
+def test_a_township_without_a_code_uses_the_platforms_prefix(village_b, training_template):
+    other = VillageFactory(township=TownshipFactory(name="西山乡"), name="西山村")
+    session = TrainingSessionFactory(village=other)
+    person = PersonFactory(village=other)
+    attendance_mark(session=session, person=person, status=Status.PRESENT, method="roll_call")
+
+    certificate, _new = services.training_certificate_issue(session=session, person=person)
+
+    assert certificate.serial == f"SY-{session.local_date.year}-000001"
+
+
+def test_a_revoked_serial_is_never_reused_nor_reissued(training, training_template, superuser):
+    session, people = training
+    first, _ = services.training_certificate_issue(session=session, person=people["张秀英"])
+
+    services.certificate_revoke(certificate=first, by=superuser, reason="签到记录有误")
+    again, new = services.training_certificate_issue(session=session, person=people["张秀英"])
+    other, _ = services.training_certificate_issue(session=session, person=people["李四"])
+
+    assert (again.pk, new, again.status) == (first.pk, False, Certificate.Status.REVOKED)
+    assert other.serial.endswith("000002")
+
+
+def test_revoking_needs_a_reason_and_is_logged(training, training_template, superuser):
+    from wagtail.models import ModelLogEntry
+
+    session, people = training
+    certificate, _ = services.training_certificate_issue(session=session, person=people["李四"])
+
+    with pytest.raises(NotEligible):
+        services.certificate_revoke(certificate=certificate, by=superuser, reason="  ")
+    services.certificate_revoke(certificate=certificate, by=superuser, reason="重复发放")
+
+    entry = ModelLogEntry.objects.get(action="certificates.revoke")
+    assert (entry.user, entry.data["reason"]) == (superuser, "重复发放")
+
+
+def test_without_a_published_template_nothing_is_issued(training):
+    session, people = training
+
+    with pytest.raises(NoTemplate):
+        services.training_certificate_issue(session=session, person=people["李四"])
+    assert not Certificate.objects.exists()
+
+
+def test_a_certificate_keeps_the_template_revision_it_was_issued_with(training, training_template):
+    session, people = training
+    certificate, _ = services.training_certificate_issue(session=session, person=people["李四"])
+
+    training_template.title = "荣誉证书"
+    training_template.save_revision().publish()
+
+    assert services.certificate_content(certificate).title == "培训证书"
+    newer, _ = services.training_certificate_issue(session=session, person=people["张秀英"])
+    assert services.certificate_content(newer).title == "荣誉证书"
+
+
+def test_the_program_certificate_arrives_when_the_last_session_is_attended(
+    coded_township, village_a, django_capture_on_commit_callbacks
+):
+    published_template(Kind.PROGRAM)
+    year = 2026
+    AnnualRequirement.objects.create(
+        township=coded_township,
+        year=year,
+        total_hours=Decimal("4"),
+        party_hours=Decimal("2"),
+        skills_hours=Decimal("2"),
+        party_sessions=1,
+        skills_sessions=1,
+    )
+    member = PersonFactory(name="刘䶮", village=village_a, is_party_member=True)
+    starts = datetime.datetime(year, 5, 1, 1, 0, tzinfo=datetime.UTC)
+    sessions = [
+        TrainingSessionFactory(
+            village=village_a,
+            track=track,
+            starts_at=starts + datetime.timedelta(days=n),
+            ends_at=starts + datetime.timedelta(days=n, hours=2),
+        )
+        for n, track in enumerate((Track.PARTY, Track.SKILLS))
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        attendance_mark(
+            session=sessions[0], person=member, status=Status.PRESENT, method="roll_call"
+        )
+    assert len(queued) == 1  # the check is queued once the credit commits
+    assert not Certificate.objects.filter(kind=Kind.PROGRAM).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        attendance_mark(
+            session=sessions[1], person=member, status=Status.PRESENT, method="roll_call"
+        )
+
+    certificate = Certificate.objects.get(kind=Kind.PROGRAM, person=member)
+    assert (certificate.year, certificate.serial) == (year, f"DG-{year}-000001")
+    assert certificate.hours == Decimal("4.0")
+
+
+def test_the_command_prints_serial_tab_name_once(training, training_template):
+    session, _people = training
+    first, second = io.StringIO(), io.StringIO()
+
+    call_command("issue_certificates", "--session", str(session.pk), stdout=first, verbosity=0)
+    call_command("issue_certificates", "--session", str(session.pk), stdout=second, verbosity=0)
+
+    lines = first.getvalue().splitlines()
+    year = session.local_date.year
+    assert sorted(line.split("\t")[1] for line in lines) == sorted(["李四", "张秀英"])
+    assert sorted(line.split("\t")[0] for line in lines) == [
+        f"DG-{year}-000001",
+        f"DG-{year}-000002",
+    ]
+    assert second.getvalue() == ""

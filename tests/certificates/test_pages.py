@@ -1,0 +1,202 @@
+"""Verification by anyone, 我的证书, downloads by who may, and the organizer's pages."""
+
+import io
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from certificates import services
+from certificates.models import Certificate, IssueBatch
+from lms.people.services import person_account_create
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def issued(training, training_template):
+    session, people = training
+    certificate, _new = services.training_certificate_issue(
+        session=session, person=people["张秀英"]
+    )
+    return certificate
+
+
+def _text(pdf: bytes, tmp_path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils is not installed (make test installs it)")
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+# --- Verification -------------------------------------------------------------------------------
+
+
+def test_anyone_verifies_a_certificate_and_sees_a_masked_name(client, issued):
+    response = client.get(reverse("certificates:verify", args=[issued.serial]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "此证书有效" in page and "张*英" in page and "张秀英" not in page
+    assert "农民科技培训“马铃薯脱毒种薯繁育”" in page
+    assert "中共东沟乡委员会" in page
+
+
+def test_a_revoked_certificate_says_so_with_the_reason(client, issued, superuser):
+    services.certificate_revoke(certificate=issued, by=superuser, reason="签到记录有误")
+
+    page = client.get(reverse("certificates:verify", args=[issued.serial])).content.decode()
+
+    assert "此证书已被撤销" in page and "签到记录有误" in page
+
+
+def test_an_unknown_serial_reveals_nothing(client, issued):
+    response = client.get(reverse("certificates:verify", args=["DG-2026-999999"]))
+
+    assert response.status_code == 404
+    assert "没有这个编号的证书" in response.content.decode()
+
+
+def test_the_serial_is_read_as_printed(client, issued):
+    typed = issued.serial.lower().replace("-", "-")
+    response = client.get(reverse("certificates:verify", args=[typed]))
+
+    assert response.status_code == 200
+
+
+# --- 我的证书 and downloads ---------------------------------------------------------------------
+
+
+def test_a_learner_finds_and_downloads_their_certificate(client, issued, tmp_path):
+    person = issued.person
+    person_account_create(person=person, password=PASSWORD)
+    client.force_login(person.user)
+
+    study = client.get(reverse("courses:dashboard")).content.decode()
+    download = client.get(reverse("certificates:pdf", args=[issued.serial]))
+
+    assert issued.serial in study and "我的证书" in study
+    assert download["Content-Type"] == "application/pdf"
+    text = _text(download.content, tmp_path)
+    assert "张秀英" in text and issued.serial in text
+
+
+def test_nobody_else_downloads_a_certificate(client, issued, training):
+    _session, people = training
+    other = people["李四"]
+    person_account_create(person=other, password=PASSWORD)
+    client.force_login(other.user)
+
+    assert client.get(reverse("certificates:pdf", args=[issued.serial])).status_code == 404
+
+
+def test_staff_download_within_their_villages_only(client, issued, secretary_a, village_b):
+    from lms.people.models import RoleAssignment
+    from tests.conftest import _staff
+
+    other_secretary = _staff(
+        "secretary_b", RoleAssignment.Role.SECRETARY, village_b.township, [village_b]
+    )
+    client.force_login(secretary_a)
+    mine = client.get(reverse("certificates:pdf", args=[issued.serial]))
+    client.force_login(other_secretary)
+    theirs = client.get(reverse("certificates:pdf", args=[issued.serial]))
+    client.logout()
+    anonymous = client.get(reverse("certificates:pdf", args=[issued.serial]))
+
+    assert mine.status_code == 200
+    assert theirs.status_code == 404
+    assert anonymous.status_code == 302
+
+
+# --- The organizer's pages ----------------------------------------------------------------------
+
+
+def test_an_organizer_issues_a_trainings_certificates_in_one_action(
+    client, training, training_template, organizer_a, django_capture_on_commit_callbacks, tmp_path
+):
+    session, _people = training
+    client.force_login(organizer_a)
+    page = client.get(reverse("training_sessions:inspect", args=[session.pk])).content.decode()
+    assert reverse("certificates_admin:session", args=[session.pk]) in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("certificates_admin:session", args=[session.pk]))
+
+    batch = IssueBatch.objects.get()
+    assert response.url == reverse("certificates_admin:batch", args=[batch.pk])
+    assert (batch.status, batch.done, batch.total, batch.errors) == ("done", 2, 2, [])
+    assert Certificate.objects.filter(session=session).exclude(pdf="").count() == 2
+    archive = client.get(reverse("certificates_admin:session_zip", args=[session.pk]))
+    names = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
+    assert sorted(name.split("-", 3)[-1] for name in names) == sorted(["李四.pdf", "张秀英.pdf"])
+    booklet = client.get(reverse("certificates_admin:session_booklet", args=[session.pk]))
+    text = _text(booklet.content, tmp_path)
+    assert "李四" in text and "张秀英" in text
+
+
+def test_another_villages_secretary_cannot_reach_a_sessions_certificates(
+    client, training, training_template, village_b
+):
+    from lms.people.models import RoleAssignment
+    from tests.conftest import _staff
+
+    session, _people = training
+    client.force_login(
+        _staff("secretary_b", RoleAssignment.Role.SECRETARY, village_b.township, [village_b])
+    )
+
+    assert client.get(reverse("certificates_admin:session", args=[session.pk])).status_code == 404
+    assert client.post(reverse("certificates_admin:session", args=[session.pk])).status_code == 404
+    assert not IssueBatch.objects.exists()
+
+
+def test_staff_revoke_in_the_admin_with_a_reason(client, issued, township_staff):
+    client.force_login(township_staff)
+
+    empty = client.post(reverse("certificates_admin:revoke", args=[issued.pk]), {"reason": ""})
+    done = client.post(
+        reverse("certificates_admin:revoke", args=[issued.pk]), {"reason": "重复发放"}
+    )
+
+    assert empty.status_code == 200
+    assert done.status_code == 302
+    issued.refresh_from_db()
+    assert (issued.status, issued.revoked_reason, issued.revoked_by) == (
+        "revoked",
+        "重复发放",
+        township_staff,
+    )
+
+
+def test_the_certificate_list_shows_my_villages_only(
+    client, issued, training_template, organizer_a, village_b
+):
+    from attendance.services import attendance_mark
+    from tests.factories.attendance import TrainingSessionFactory
+    from tests.factories.people import PersonFactory
+
+    elsewhere = TrainingSessionFactory(village=village_b)
+    neighbour = PersonFactory(name="西沟人", village=village_b)
+    attendance_mark(session=elsewhere, person=neighbour, status="present", method="roll_call")
+    theirs, _ = services.training_certificate_issue(session=elsewhere, person=neighbour)
+    client.force_login(organizer_a)
+
+    listing = client.get(reverse("certificates_list:index")).content.decode()
+    inspect = client.get(reverse("certificates_list:inspect", args=[theirs.pk]))
+
+    assert issued.serial in listing and theirs.serial not in listing
+    assert inspect.status_code == 404
+
+
+def test_a_template_preview_is_a_sample_pdf(training_template, tmp_path):
+    pdf = services.template_preview_pdf(template=training_template)
+
+    text = _text(pdf, tmp_path)
+    assert "张秀英" in text and "DG-2026-000000" in text and "培训证书" in text.replace(" ", "")
