@@ -183,6 +183,11 @@ class Certificate(models.Model):
         related_name="+",
     )
     revoked_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
+    revoked_by_rule = models.BooleanField(
+        _("revoked because the records changed"),
+        default=False,
+        help_text=_("Valid again by itself if the records change back; staff revocations stay."),
+    )
 
     wagtail_reference_index_ignore = True
 

@@ -304,8 +304,11 @@ def certificate_pdf_bytes(certificate: Certificate) -> bytes:
 
 
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certificate:
-    """Revoke a certificate; its verification page says so, with the reason. Logged."""
+def certificate_revoke(
+    *, certificate: Certificate, by, reason: str, by_rule: bool = False
+) -> Certificate:
+    """Revoke a certificate; its verification page says so, with the reason. Logged.
+    `by_rule`: revoked because its records changed (valid again if they change back)."""
     reason = (reason or "").strip()
     if not reason:
         raise NotEligible(_("Say why the certificate is revoked."))
@@ -316,7 +319,10 @@ def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certific
     certificate.revoked_at = timezone.now()
     certificate.revoked_by = by if by is not None and by.is_authenticated else None
     certificate.revoked_reason = reason[:200]
-    certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revoked_reason"])
+    certificate.revoked_by_rule = by_rule
+    certificate.save(
+        update_fields=["status", "revoked_at", "revoked_by", "revoked_reason", "revoked_by_rule"]
+    )
     log(
         instance=certificate,
         action="certificates.revoke",
@@ -332,34 +338,110 @@ def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certific
 def certificates_after_ledger_change(
     *, person_id: int, year: int, source_kind: str, source_id: int
 ) -> list[str]:
-    """A person's hours changed: issue what is now earned (a completed course's certificate;
-    the year's program certificate once it is met). Safe to run twice; returns the serials
+    """A person's hours changed: keep their certificates true to the records. What is now
+    earned is issued (a completed course's certificate; the year's program certificate
+    once it is met); a certificate whose records were corrected away is revoked by the rule,
+    and valid again if they are corrected back. Safe to run twice; returns the serials
     issued now."""
+    person = Person.objects.select_related("village__township").filter(pk=person_id).first()
+    if person is None:
+        return []
     issued = []
     if source_kind == StudyHoursEntry.Source.COURSE:
-        enrollment = (
-            Enrollment.objects.filter(pk=source_id, completed_at__isnull=False)
-            .select_related("course", "person__village__township")
-            .first()
-        )
-        if enrollment is not None:
-            try:
-                certificate, new = course_certificate_issue(enrollment=enrollment)
-            except NoTemplate:
-                certificate, new = None, False
-            if new:
-                certificate_render(certificate=certificate)
-                issued.append(certificate.serial)
-    person = Person.objects.select_related("village__township").filter(pk=person_id).first()
-    if person is not None and person_standing(person=person, year=year).met:
-        try:
-            certificate, new = program_certificate_issue(person=person, year=year)
-        except (NoTemplate, NotEligible):
-            certificate, new = None, False
-        if new:
-            certificate_render(certificate=certificate)
-            issued.append(certificate.serial)
+        issued += _course_after_change(person=person, enrollment_id=source_id)
+    elif source_kind == StudyHoursEntry.Source.ATTENDANCE:
+        _training_after_change(person=person, record_id=source_id)
+    issued += _program_after_change(person=person, year=year)
     return issued
+
+
+def _course_after_change(*, person: Person, enrollment_id: int) -> list[str]:
+    enrollment = (
+        Enrollment.objects.filter(pk=enrollment_id, person=person)
+        .select_related("course", "person__village__township")
+        .first()
+    )
+    if enrollment is None:
+        return []
+    if enrollment.completed_at is None:
+        _revoke_by_rule(
+            Certificate.objects.filter(kind=Kind.COURSE, enrollment=enrollment).first(),
+            reason=_("The course's completion was withdrawn."),
+        )
+        return []
+    try:
+        certificate, new = course_certificate_issue(enrollment=enrollment)
+    except NoTemplate:
+        return []
+    _reinstate_by_rule(certificate)
+    if not new:
+        return []
+    certificate_render(certificate=certificate)
+    return [certificate.serial]
+
+
+def _training_after_change(*, person: Person, record_id: int) -> None:
+    record = AttendanceRecord.objects.filter(pk=record_id, person=person).first()
+    if record is None:
+        return
+    certificate = Certificate.objects.filter(
+        kind=Kind.TRAINING, person=person, session_id=record.session_id
+    ).first()
+    if record.status in AttendanceRecord.CREDITED:
+        _reinstate_by_rule(certificate)
+    else:
+        _revoke_by_rule(
+            certificate,
+            reason=_("The attendance record was corrected to “%(status)s”.")
+            % {"status": record.get_status_display()},
+        )
+
+
+def _program_after_change(*, person: Person, year: int) -> list[str]:
+    standing = person_standing(person=person, year=year)
+    existing = Certificate.objects.filter(kind=Kind.PROGRAM, person=person, year=year).first()
+    if not standing.met:
+        _revoke_by_rule(
+            existing,
+            reason=_("The study records were corrected; still to go: %(missing)s")
+            % {"missing": "；".join(standing.missing)},
+        )
+        return []
+    _reinstate_by_rule(existing)
+    if existing is not None:
+        return []
+    try:
+        certificate, new = program_certificate_issue(person=person, year=year)
+    except (NoTemplate, NotEligible):
+        return []
+    if not new:
+        return []
+    certificate_render(certificate=certificate)
+    return [certificate.serial]
+
+
+def _revoke_by_rule(certificate: Certificate | None, *, reason: str) -> None:
+    if certificate is None or certificate.status != Certificate.Status.VALID:
+        return
+    certificate_revoke(certificate=certificate, by=None, reason=reason, by_rule=True)
+
+
+def _reinstate_by_rule(certificate: Certificate | None) -> None:
+    """A certificate the rule revoked is valid again once its records are; one that staff
+    revoked stays revoked."""
+    if certificate is None or not certificate.revoked_by_rule:
+        return
+    Certificate.objects.filter(pk=certificate.pk).update(
+        status=Certificate.Status.VALID,
+        revoked_at=None,
+        revoked_reason="",
+        revoked_by_rule=False,
+    )
+    log(
+        instance=certificate,
+        action="certificates.reinstate",
+        data={"serial": certificate.serial},
+    )
 
 
 # --- Preview ------------------------------------------------------------------------------------

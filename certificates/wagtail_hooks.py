@@ -215,6 +215,9 @@ def register_certificate_log_actions(actions):
     actions.register_action(
         "certificates.revoke", _("Revoke certificate"), _("Certificate revoked")
     )
+    actions.register_action(
+        "certificates.reinstate", _("Reinstate certificate"), _("Certificate valid again")
+    )
 
 
 class StaffMenuItem(MenuItem):

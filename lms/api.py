@@ -9,6 +9,7 @@ from ninja.security import django_auth
 from wagtail.api.v3.auth import BearerTokenAuth
 
 from attendance.api import router as attendance_router
+from certificates.api import router as certificates_router
 from courses.api import router as study_router
 from lms.people.api import auth_router, people_router
 from lms.stats.api import router as stats_router
@@ -25,3 +26,4 @@ api.add_router("/people/", people_router)
 api.add_router("/attendance/", attendance_router)
 api.add_router("/study/", study_router)
 api.add_router("/stats/", stats_router)
+api.add_router("/certificates/", certificates_router)

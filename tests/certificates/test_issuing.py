@@ -166,3 +166,38 @@ def test_the_command_prints_serial_tab_name_once(training, training_template):
         f"DG-{year}-000002",
     ]
     assert second.getvalue() == ""
+
+
+def test_a_record_corrected_after_issuing_revokes_and_restores_the_certificate(
+    training, training_template, organizer_a, django_capture_on_commit_callbacks
+):
+    session, people = training
+    person = people["李四"]
+    certificate, _ = services.training_certificate_issue(session=session, person=person)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attendance_mark(session=session, person=person, status=Status.ABSENT, method="manual")
+    certificate.refresh_from_db()
+    assert (certificate.status, certificate.revoked_by_rule) == ("revoked", True)
+    assert certificate.revoked_reason == "出勤记录已更正为“缺席”。"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attendance_mark(session=session, person=person, status=Status.PRESENT, method="manual")
+    certificate.refresh_from_db()
+    assert (certificate.status, certificate.revoked_reason) == ("valid", "")
+
+
+def test_a_certificate_revoked_by_staff_stays_revoked_when_records_change(
+    training, training_template, superuser, django_capture_on_commit_callbacks
+):
+    session, people = training
+    person = people["李四"]
+    certificate, _ = services.training_certificate_issue(session=session, person=person)
+    services.certificate_revoke(certificate=certificate, by=superuser, reason="重复发放")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attendance_mark(session=session, person=person, status=Status.ABSENT, method="manual")
+        attendance_mark(session=session, person=person, status=Status.PRESENT, method="manual")
+
+    certificate.refresh_from_db()
+    assert (certificate.status, certificate.revoked_reason) == ("revoked", "重复发放")
