@@ -205,11 +205,14 @@ def attendance_sign_out(
 
 
 @transaction.atomic
-def session_close(*, session: TrainingSession) -> TrainingSession:
+def session_close(
+    *, session: TrainingSession, now: datetime.datetime | None = None
+) -> TrainingSession:
     """When a session ends it counts as held; on a sign-out session, who never signed out
-    left early."""
+    left early. Before its end (or cancelled) nothing changes."""
+    now = now or timezone.now()
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
-    if session.status == session.Status.CANCELLED or session.ends_at > timezone.now():
+    if session.status == session.Status.CANCELLED or session.ends_at > now:
         return session
     _mark_held(session)
     if session.requires_sign_out:
