@@ -54,9 +54,11 @@ def training_batch_request(*, session: TrainingSession, by) -> IssueBatch:
     )
 
 
-def _issue_one(batch: IssueBatch, person: Person, by) -> Certificate:
+def _issue_one(batch: IssueBatch, person: Person, by, template=None) -> Certificate:
     if batch.kind == Kind.TRAINING:
-        return services.training_certificate_issue(session=batch.session, person=person, by=by)[0]
+        return services.training_certificate_issue(
+            session=batch.session, person=person, by=by, template=template
+        )[0]
     if batch.kind == Kind.PROGRAM:
         return services.program_certificate_issue(person=person, year=batch.year, by=by)[0]
     raise CertificateError(_("This kind of certificate is not issued in batches."))
@@ -64,10 +66,17 @@ def _issue_one(batch: IssueBatch, person: Person, by) -> Certificate:
 
 def _run_chunk(batch: IssueBatch, people: list[Person]) -> tuple[list[Certificate], list[dict]]:
     issued, errors = [], []
+    # The template in force when the chunk starts, looked up once (not once per person).
+    template = None
+    if batch.kind == Kind.TRAINING:
+        try:
+            template = services.template_in_force(batch.kind)
+        except CertificateError:
+            template = None  # each person is told so below
     for person in people:
         try:
             with transaction.atomic():
-                issued.append(_issue_one(batch, person, batch.requested_by))
+                issued.append(_issue_one(batch, person, batch.requested_by, template))
         except CertificateError as error:
             errors.append({"person": person.pk, "name": person.name, "error": str(error)})
     try:

@@ -201,3 +201,29 @@ def test_a_certificate_revoked_by_staff_stays_revoked_when_records_change(
 
     certificate.refresh_from_db()
     assert (certificate.status, certificate.revoked_reason) == ("revoked", "重复发放")
+
+
+def test_the_command_issues_the_years_program_to_those_who_met_it(coded_township, village_a):
+    from lms.ledger.models import StudyHoursEntry
+    from lms.ledger.services import ledger_record
+
+    published_template(Kind.PROGRAM)
+    AnnualRequirement.objects.create(
+        township=coded_township, year=2026, total_hours=Decimal("3"), party_hours=Decimal("1")
+    )
+    met = PersonFactory(name="王𫖯", village=village_a, is_party_member=True)
+    short = PersonFactory(name="差一点", village=village_a, is_party_member=True)
+    for n, (person, hours) in enumerate(((met, "3"), (short, "2.5"))):
+        ledger_record(
+            person_id=person.pk,
+            on=datetime.date(2026, 6, 1),
+            hours=Decimal(hours),
+            track=Track.PARTY,
+            source_kind=StudyHoursEntry.Source.COURSE,
+            source_id=900 + n,
+        )
+    out = io.StringIO()
+
+    call_command("issue_certificates", "--program", "2026", stdout=out, verbosity=0)
+
+    assert out.getvalue() == "DG-2026-000001\t王𫖯\n"
