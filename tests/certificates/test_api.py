@@ -48,7 +48,7 @@ def test_staff_issue_a_trainings_certificates_in_one_call(
     organizer_a,
     secretary_a,
     village_b,
-    django_capture_on_commit_callbacks,
+    tasks_run_here,
 ):
     from lms.people.models import RoleAssignment
     from tests.conftest import _staff
@@ -57,7 +57,7 @@ def test_staff_issue_a_trainings_certificates_in_one_call(
     outsider = _staff("secretary_b", RoleAssignment.Role.SECRETARY, village_b.township, [village_b])
 
     refused = client.post(f"/api/v1/certificates/sessions/{session.pk}/issue", **_bearer(outsider))
-    with django_capture_on_commit_callbacks(execute=True):
+    with tasks_run_here():
         started = client.post(
             f"/api/v1/certificates/sessions/{session.pk}/issue", **_bearer(organizer_a)
         )

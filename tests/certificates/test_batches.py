@@ -10,10 +10,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_one_person_who_fails_is_reported_and_the_others_are_issued(
-    training, training_template, organizer_a, django_capture_on_commit_callbacks
+    training, training_template, organizer_a, tasks_run_here
 ):
     session, people = training
-    with django_capture_on_commit_callbacks(execute=True):
+    with tasks_run_here():
         batch = batches.issue_batch_request(
             kind=Kind.TRAINING,
             session=session,

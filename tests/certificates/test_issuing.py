@@ -110,7 +110,7 @@ def test_a_certificate_keeps_the_template_revision_it_was_issued_with(training, 
 
 
 def test_the_program_certificate_arrives_when_the_last_session_is_attended(
-    coded_township, village_a, django_capture_on_commit_callbacks
+    coded_township, village_a, tasks_run_here
 ):
     published_template(Kind.PROGRAM)
     year = 2026
@@ -135,13 +135,13 @@ def test_the_program_certificate_arrives_when_the_last_session_is_attended(
         for n, track in enumerate((Track.PARTY, Track.SKILLS))
     ]
 
-    with django_capture_on_commit_callbacks(execute=True) as queued:
+    with tasks_run_here() as queued:
         attendance_mark(
             session=sessions[0], person=member, status=Status.PRESENT, method="roll_call"
         )
     assert len(queued) == 1  # the check is queued once the credit commits
     assert not Certificate.objects.filter(kind=Kind.PROGRAM).exists()
-    with django_capture_on_commit_callbacks(execute=True):
+    with tasks_run_here():
         attendance_mark(
             session=sessions[1], person=member, status=Status.PRESENT, method="roll_call"
         )
@@ -169,33 +169,33 @@ def test_the_command_prints_serial_tab_name_once(training, training_template):
 
 
 def test_a_record_corrected_after_issuing_revokes_and_restores_the_certificate(
-    training, training_template, organizer_a, django_capture_on_commit_callbacks
+    training, training_template, organizer_a, tasks_run_here
 ):
     session, people = training
     person = people["李四"]
     certificate, _ = services.training_certificate_issue(session=session, person=person)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with tasks_run_here():
         attendance_mark(session=session, person=person, status=Status.ABSENT, method="manual")
     certificate.refresh_from_db()
     assert (certificate.status, certificate.revoked_by_rule) == ("revoked", True)
     assert certificate.revoked_reason == "出勤记录已更正为“缺席”。"
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with tasks_run_here():
         attendance_mark(session=session, person=person, status=Status.PRESENT, method="manual")
     certificate.refresh_from_db()
     assert (certificate.status, certificate.revoked_reason) == ("valid", "")
 
 
 def test_a_certificate_revoked_by_staff_stays_revoked_when_records_change(
-    training, training_template, superuser, django_capture_on_commit_callbacks
+    training, training_template, superuser, tasks_run_here
 ):
     session, people = training
     person = people["李四"]
     certificate, _ = services.training_certificate_issue(session=session, person=person)
     services.certificate_revoke(certificate=certificate, by=superuser, reason="重复发放")
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with tasks_run_here():
         attendance_mark(session=session, person=person, status=Status.ABSENT, method="manual")
         attendance_mark(session=session, person=person, status=Status.PRESENT, method="manual")
 

@@ -119,14 +119,14 @@ def test_staff_download_within_their_villages_only(client, issued, secretary_a, 
 
 
 def test_an_organizer_issues_a_trainings_certificates_in_one_action(
-    client, training, training_template, organizer_a, django_capture_on_commit_callbacks, tmp_path
+    client, training, training_template, organizer_a, tasks_run_here, tmp_path
 ):
     session, _people = training
     client.force_login(organizer_a)
     page = client.get(reverse("training_sessions:inspect", args=[session.pk])).content.decode()
     assert reverse("certificates_admin:session", args=[session.pk]) in page
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with tasks_run_here():
         response = client.post(reverse("certificates_admin:session", args=[session.pk]))
 
     batch = IssueBatch.objects.get()
