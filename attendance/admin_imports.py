@@ -430,7 +430,9 @@ class SheetImportView(_SheetImportMixin, FormView):
         upload = form.cleaned_data["file"]
         data = upload.read()
         try:
-            plan = sheet_import_plan(data, upload.name, session=self.session)
+            plan = sheet_import_plan(
+                data, upload.name, session=self.session, user=self.request.user
+            )
         except (TableError, AttendanceError) as error:
             form.add_error("file", str(error))
             return self.form_invalid(form)
@@ -466,7 +468,7 @@ class SheetImportConfirmView(_SheetImportMixin, TemplateView):
             messages.error(request, _("The uploaded file is no longer kept; upload it again."))
             return redirect(upload_url)
         try:
-            plan = sheet_import_plan(data, stored.filename, session=self.session)
+            plan = sheet_import_plan(data, stored.filename, session=self.session, user=request.user)
         except (TableError, AttendanceError) as error:
             default_storage.delete(stored.path)
             messages.error(request, str(error))

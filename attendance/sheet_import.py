@@ -21,15 +21,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lms.people.identity import normalize_name, normalize_phone, to_halfwidth
-from lms.people.models import Person, Village
+from lms.people.models import Person, RoleAssignment, Village
 from lms.people.roster import RowError, VillageIndex, _name_problems
 from lms.people.roster import _text as cell_text
+from lms.people.selectors import user_role, visible_village_ids
 from lms.people.services import person_save
 from lms.people.tables import TableRow, read_table
 
 from .exceptions import SessionCancelled
 from .matching import match_person
-from .models import AttendanceRecord, TrainingSession
+from .models import AttendanceRecord, Registration, TrainingSession
 from .services import attendance_mark
 
 Status = AttendanceRecord.Status
@@ -93,6 +94,7 @@ STATUS_SHEET_WORDS = {
 }
 # A phone printed masked on the sign-in sheet (****5678, 138****5678) and typed back as is.
 _MASKED_PHONE = re.compile(r"(\d*)[*xX]{2,}(\d{2,})")
+Role = RoleAssignment.Role
 _EXCUSED_BY_LENGTH = AttendanceRecord._meta.get_field("excused_by").max_length
 
 
@@ -161,8 +163,15 @@ def parse_status(value, *, has_name: bool) -> str:
 # --- Planning ---------------------------------------------------------------------------------
 
 
-def sheet_import_plan(data: bytes, filename: str, *, session: TrainingSession) -> SheetPlan:
+def sheet_import_plan(
+    data: bytes, filename: str, *, session: TrainingSession, user=None
+) -> SheetPlan:
     """Validate and match every row of a sign-in sheet for a session. Writes nothing.
+
+    `user`: whoever imports (None: the operator's command, for every village). A row naming
+    someone outside the user's villages is refused unless that person is already on the
+    session's roster or records: a secretary records who came to her session from another
+    village, but neither adds people to another village nor reaches its records.
 
     Raises tables.TableError if the file cannot be read, SessionCancelled for a cancelled
     session.
@@ -182,8 +191,39 @@ def sheet_import_plan(data: bytes, filename: str, *, session: TrainingSession) -
         else:
             parsed.append(planned)
     _match(parsed, plan)
+    if user is not None:
+        _refuse_out_of_scope(plan, user)
     plan.errors.sort(key=lambda error: error.number)
     return plan
+
+
+def _refuse_out_of_scope(plan: SheetPlan, user) -> None:
+    visible = visible_village_ids(user) if user_role(user) != Role.ADMINISTRATOR else None
+    if visible is None:
+        return
+    listed = set(
+        Registration.objects.filter(session=plan.session).values_list("person_id", flat=True)
+    ) | set(
+        AttendanceRecord.objects.filter(session=plan.session).values_list("person_id", flat=True)
+    )
+    kept = []
+    for row in plan.rows:
+        if row.village.pk in visible or (not row.is_new_person and row.person.pk in listed):
+            kept.append(row)
+            continue
+        plan.errors.append(
+            RowError(
+                row.number,
+                [
+                    _(
+                        "%(village)s is not one of your villages; only someone already on"
+                        " this session's roster can be recorded from there"
+                    )
+                    % {"village": row.village.name}
+                ],
+            )
+        )
+    plan.rows = kept
 
 
 def _is_empty_line(row: TableRow) -> bool:
