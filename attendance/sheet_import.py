@@ -26,7 +26,7 @@ from lms.people.roster import RowError, VillageIndex, _name_problems
 from lms.people.roster import _text as cell_text
 from lms.people.selectors import user_role, visible_village_ids
 from lms.people.services import person_save
-from lms.people.tables import TableRow, read_table
+from lms.people.tables import NO_ROWS_MESSAGE, TableError, TableRow, read_table
 
 from .exceptions import SessionCancelled
 from .matching import match_person
@@ -190,6 +190,8 @@ def sheet_import_plan(
             plan.errors.append(RowError(row.number, messages))
         else:
             parsed.append(planned)
+    if not parsed and not plan.errors:  # only the blank lines printed for walk-ins
+        raise TableError(str(NO_ROWS_MESSAGE))
     _match(parsed, plan)
     if user is not None:
         _refuse_out_of_scope(plan, user)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # How far down a title and notes may push the header row.
 HEADER_SEARCH_ROWS = 10
@@ -141,6 +142,11 @@ def _missing_header_message(aliases: dict[str, str], required: list[str]) -> str
     }
 
 
+NO_ROWS_MESSAGE = gettext_lazy(
+    "The file has a header row but no rows below it; nothing to import."
+)
+
+
 def read_table(
     data: bytes, filename: str, *, aliases: dict[str, str], required: Iterable[str]
 ) -> list[TableRow]:
@@ -177,6 +183,9 @@ def read_table(
         if _is_blank(values) or _repeats_header(values, aliases):
             continue
         rows.append(TableRow(number=index, values=values))
+    if not rows:
+        # A header alone imports nothing: say so, rather than offer to confirm nothing.
+        raise TableError(str(NO_ROWS_MESSAGE))
     return rows
 
 
