@@ -227,5 +227,8 @@ LOGGING = {
         "weasyprint.progress": {"level": "WARNING"},
     },
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run inside web requests and commands: a line per task buries what they print.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
 
 SHUANGYU_LABELS = {"platform": _("Shuangyu")}
