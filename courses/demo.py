@@ -375,6 +375,7 @@ def seed_courses(township) -> dict:
         ]
         # A quarter study nothing yet; the others complete 1 to 3 courses and start one more.
         finished = number % 4
+        year_start = timezone.make_aware(datetime.datetime(today.year, 1, 1))
         for position, enrollment in enumerate(enrolled[: finished + 1]):
             lessons = list(enrollment.course.lessons())
             if position == finished:
@@ -383,7 +384,8 @@ def seed_courses(township) -> dict:
             start = timezone.make_aware(
                 datetime.datetime.combine(day, datetime.time(20, rng.randint(0, 59)))
             )
-            start = min(start, timezone.now() - datetime.timedelta(hours=2))
+            # Two hours before now, but never last year (at 00:30 on 1 January).
+            start = max(min(start, timezone.now() - datetime.timedelta(hours=2)), year_start)
             for offset, lesson in enumerate(lessons):
                 lessons_studied += _study_lesson(
                     person=person,

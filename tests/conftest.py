@@ -1,4 +1,6 @@
+import datetime
 import os
+import zoneinfo
 
 import pytest
 
@@ -8,6 +10,17 @@ from tests.factories.people import TownshipFactory, UserFactory, VillageFactory
 
 Role = RoleAssignment.Role
 PASSWORD = "secret-pass-123"
+BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")  # the township's clock (settings.TIME_ZONE)
+
+
+def beijing(*args: int) -> datetime.datetime:
+    """A moment on the township's clock: `beijing(2026, 3, 5, 9, 0)` is 5 March, 09:00 local.
+
+    Tests that depend on the time stop the clock there with time-machine, never the real clock:
+    `pytest.mark.time_machine(beijing(...), tick=False)`, or the `time_machine` fixture's
+    `move_to(..., tick=False)` and `shift(seconds)` to let exact seconds pass.
+    """
+    return datetime.datetime(*args, tzinfo=BEIJING)
 
 
 def pytest_collection_modifyitems(config, items):

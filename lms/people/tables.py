@@ -142,9 +142,7 @@ def _missing_header_message(aliases: dict[str, str], required: list[str]) -> str
     }
 
 
-NO_ROWS_MESSAGE = gettext_lazy(
-    "The file has a header row but no rows below it; nothing to import."
-)
+NO_ROWS_MESSAGE = gettext_lazy("The file has a header row but no rows below it; nothing to import.")
 
 
 def read_table(

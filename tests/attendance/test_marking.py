@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError
-from django.utils import timezone
 
 from attendance.exceptions import SessionCancelled, SessionHasAttendance, SignInNotOpen
 from attendance.models import AttendanceRecord, TrainingSession
@@ -19,10 +18,13 @@ from attendance.services import (
 )
 from lms.ledger.models import StudyHoursEntry
 from lms.ledger.selectors import hours_by_track
+from tests.conftest import beijing
 from tests.factories.attendance import TrainingSessionFactory
 from tests.factories.people import PersonFactory
 
-pytestmark = pytest.mark.django_db
+# The clock stands still at 09:00 on 5 March 2026; the factory's session began at 08:55.
+NOW = beijing(2026, 3, 5, 9, 0)
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 Status = AttendanceRecord.Status
 Method = AttendanceRecord.Method
 
@@ -52,8 +54,7 @@ def test_signing_in_twice_keeps_one_record_and_credits_hours_once(session, farme
     assert (first, second) == (True, False)
     assert again.pk == record.pk and again.method == Method.QR
     assert session.attendance.count() == 1
-    year = timezone.localtime(session.starts_at).year
-    assert hours_by_track(person_id=farmer.pk, year=year)["skills"] == Decimal("2.5")
+    assert hours_by_track(person_id=farmer.pk, year=2026)["skills"] == Decimal("2.5")
 
 
 def test_arriving_after_the_grace_period_is_late_and_still_credited(session, farmer):
@@ -66,20 +67,15 @@ def test_arriving_after_the_grace_period_is_late_and_still_credited(session, far
 
 
 def test_sign_in_before_the_window_says_when_it_opens(village_a, farmer):
-    later = TrainingSessionFactory(
-        village=village_a, starts_at=timezone.now() + datetime.timedelta(days=1)
-    )
+    later = TrainingSessionFactory(village=village_a, starts_at=beijing(2026, 3, 6, 9, 0))
     with pytest.raises(SignInNotOpen) as error:
         attendance_sign_in(session=later, person=farmer, method=Method.QR)
-    opens = timezone.localtime(later.sign_in_opens_at)
-    assert f"{opens.hour}:{opens:%M}" in str(error.value)  # "签到将于 …12:05 开始"
+    assert str(error.value) == "签到将于 2026年3月6日 08:30 开始。"  # 30 minutes before
     assert not later.attendance.exists()
 
 
 def test_sign_in_after_the_end_and_to_a_cancelled_session_is_refused(village_a, farmer):
-    ended = TrainingSessionFactory(
-        village=village_a, starts_at=timezone.now() - datetime.timedelta(hours=5)
-    )
+    ended = TrainingSessionFactory(village=village_a, starts_at=NOW - datetime.timedelta(hours=5))
     cancelled = TrainingSessionFactory(village=village_a, status=TrainingSession.Status.CANCELLED)
 
     with pytest.raises(SignInNotOpen):
@@ -136,7 +132,7 @@ def test_left_early_counts_as_a_person_time_but_earns_no_hours(session, farmer):
 
 
 def test_who_never_signs_out_of_a_sign_out_session_left_early(village_a, farmer):
-    started = timezone.now() - datetime.timedelta(hours=3)
+    started = NOW - datetime.timedelta(hours=3)
     session = TrainingSessionFactory(village=village_a, starts_at=started, requires_sign_out=True)
     attendance_mark(session=session, person=farmer, status=Status.PRESENT, method=Method.ROLL_CALL)
     stayed = PersonFactory(village=village_a)
@@ -158,10 +154,10 @@ def test_first_attendance_makes_the_session_held(session, farmer):
 
 
 def test_a_planned_session_that_has_ended_counts_as_held_a_cancelled_one_never(village_a):
-    past = timezone.now() - datetime.timedelta(days=2)
+    past = NOW - datetime.timedelta(days=2)
     ended = TrainingSessionFactory(village=village_a, starts_at=past)
     TrainingSessionFactory(village=village_a, starts_at=past, status="cancelled")
-    TrainingSessionFactory(village=village_a, starts_at=timezone.now() + datetime.timedelta(days=2))
+    TrainingSessionFactory(village=village_a, starts_at=NOW + datetime.timedelta(days=2))
 
     assert list(sessions_held(TrainingSession.objects.all())) == [ended]
 

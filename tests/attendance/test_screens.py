@@ -1,22 +1,23 @@
 """The organizer's screens: the projector page and its JSON, roll-call, scanning, scope."""
 
 import datetime
-import time
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from attendance import sign_in
 from attendance.models import AttendanceRecord, PendingWalkIn, Registration
 from attendance.services import attendance_sign_in
 from lms.people.models import RoleAssignment
 from lms.people.services import person_account_create, role_assign
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, beijing
 from tests.factories.attendance import TrainingSessionFactory
 from tests.factories.people import PersonFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# The clock stands still 10 s into a 30-second window of the screen's codes (09:00:10 on
+# 5 March 2026): the codes a test computes are the ones the page showed, 20 s before they change.
+NOW = beijing(2026, 3, 5, 9, 0, 10)
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 Method = AttendanceRecord.Method
 Status = AttendanceRecord.Status
 
@@ -41,13 +42,6 @@ def learner(village_a):
     person = PersonFactory(name="学员甲", village=village_a)
     person_account_create(person=person, password=PASSWORD)
     return person.user
-
-
-def _steady_window() -> None:
-    """Wait out the last seconds of a 30-second window, so the codes a test computes after a
-    request are the ones the request showed."""
-    if sign_in.window_seconds_left() < 3:
-        time.sleep(sign_in.window_seconds_left() + 0.1)
 
 
 def _screen_api(session) -> str:
@@ -89,7 +83,6 @@ def test_the_secretary_and_the_organizer_of_the_village_may_use_the_pages(
 
 def test_the_screen_shows_this_windows_qr_code_and_numeric_code(client, session, organizer_a):
     client.force_login(organizer_a)
-    _steady_window()
 
     response = client.get(reverse("attendance:screen", args=[session.pk]))
 
@@ -112,16 +105,13 @@ def test_the_pages_load_nothing_from_elsewhere(client, session, organizer_a):
 def test_before_the_window_opens_the_screen_says_when_and_shows_no_code(
     client, village_a, organizer_a
 ):
-    later = TrainingSessionFactory(
-        village=village_a, starts_at=timezone.now() + datetime.timedelta(hours=3)
-    )
+    later = TrainingSessionFactory(village=village_a, starts_at=beijing(2026, 3, 5, 12, 0))
     client.force_login(organizer_a)
 
     state = client.get(_screen_api(later)).json()
 
     assert state["sign_in"] is None and state["sign_out"] is None
-    opens = timezone.localtime(later.sign_in_opens_at)
-    assert f"{opens.hour}:{opens:%M}" in state["message"]
+    assert state["message"] == "签到将于 2026年3月5日 11:30 开始。"
 
 
 def test_the_screen_json_lists_arrivals_counts_and_walk_ins(client, session, organizer_a):
@@ -132,7 +122,6 @@ def test_the_screen_json_lists_arrivals_counts_and_walk_ins(client, session, org
     PersonFactory.create_batch(2, name="张伟", village=session.village, phone="")
     pending = sign_in.walk_in_sign_in(session=session, name="张伟", village=session.village)
     client.force_login(organizer_a)
-    _steady_window()
 
     state = client.get(_screen_api(session)).json()
 
@@ -141,7 +130,7 @@ def test_the_screen_json_lists_arrivals_counts_and_walk_ins(client, session, org
     assert state["pending"][0]["id"] == pending.pending.pk
     assert state["sign_in"]["code"] == sign_in.sign_in_code_make(session=session)
     assert state["sign_in"]["qr_svg"].startswith("<svg")
-    assert 0 < state["refresh_in"] <= 30
+    assert state["refresh_in"] == 20
 
 
 def test_the_screen_json_costs_the_same_queries_however_many_arrive(
@@ -351,7 +340,7 @@ def test_when_sign_in_closes_the_screen_shows_the_sign_out_code(client, village_
     ending = TrainingSessionFactory(
         village=village_a,
         requires_sign_out=True,
-        starts_at=timezone.now() - datetime.timedelta(hours=2, minutes=10),
+        starts_at=NOW - datetime.timedelta(hours=2, minutes=10),
     )
     client.force_login(organizer_a)
 

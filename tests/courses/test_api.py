@@ -10,11 +10,14 @@ from courses.models import CoursePage, Enrollment, LessonProgress, StudyClock
 from courses.services import enrollment_create
 from lms.ledger.models import Track
 from lms.people.services import api_token_create
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, beijing
 from tests.factories import courses as build
 from tests.factories.people import PartyBranchFactory, PersonFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# The clock stands still at 20:00 on 5 March 2026: a heartbeat credits exactly the seconds a
+# test lets pass (`time_machine.shift`), and "this year" is 2026 from setup to assertion.
+NOW = beijing(2026, 3, 5, 20, 0)
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 
 
 @pytest.fixture
@@ -114,16 +117,14 @@ def test_enrol_in_a_branch_course_of_another_branch_is_refused_with_the_reason(
         f"/api/v1/study/courses/{course.pk}/enrol", HTTP_ACCEPT_LANGUAGE="zh-hans", **bearer(member)
     )
     assert response.status_code == 409
-    assert response.json()["detail"]
+    assert response.json()["detail"] == "这门课程面向其他学员，如有疑问请咨询支部书记。"
 
 
 def test_heartbeat_credits_wall_clock_time_and_reports_completion(client, member):
     course = build.course(hours=Decimal("1"))
     lesson = build.lesson(course, media_seconds=40)
     enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
-    StudyClock.objects.create(
-        person=member, last_credit_at=timezone.now() - datetime.timedelta(seconds=50)
-    )
+    StudyClock.objects.create(person=member, last_credit_at=NOW - datetime.timedelta(seconds=50))
 
     response = client.post(
         "/api/v1/study/heartbeat",
@@ -137,20 +138,31 @@ def test_heartbeat_credits_wall_clock_time_and_reports_completion(client, member
     assert body["credited_seconds"] == 40  # 50 s passed, but the media is 40 s long
     assert body["lesson_completed"] and body["course_completed"]
     hours = client.get("/api/v1/study/hours", **bearer(member)).json()
+    assert hours["year"] == 2026
     assert Decimal(hours["party"]) == Decimal("1") and Decimal(hours["total"]) == Decimal("1")
 
 
-def test_replayed_heartbeat_earns_nothing(client, member):
+def test_replayed_heartbeat_earns_nothing(client, member, time_machine):
     course = build.course()
     lesson = build.lesson(course, media_seconds=600)
     enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
     beat = {"lesson_id": lesson.pk, "position_seconds": 10, "playing": True}
     headers = bearer(member)
-    client.post("/api/v1/study/heartbeat", beat, content_type="application/json", **headers)
-    response = client.post(
-        "/api/v1/study/heartbeat", beat, content_type="application/json", **headers
-    )
-    assert response.json()["credited_seconds"] == 0
+
+    def credited_seconds() -> int:
+        response = client.post(
+            "/api/v1/study/heartbeat", beat, content_type="application/json", **headers
+        )
+        assert response.status_code == 200, response.content
+        return response.json()["credited_seconds"]
+
+    started = credited_seconds()  # the first heartbeat starts the clock
+    time_machine.shift(30)
+    played = credited_seconds()  # 30 s of playing
+    replayed = credited_seconds()  # the same heartbeat sent again at the same instant
+
+    assert (started, played, replayed) == (0, 30, 0)
+    assert LessonProgress.objects.get(person=member, lesson=lesson).seconds_credited == 30
 
 
 def test_heartbeat_without_enrolment_is_refused_with_409(client, member):
@@ -162,7 +174,7 @@ def test_heartbeat_without_enrolment_is_refused_with_409(client, member):
         **bearer(member),
     )
     assert response.status_code == 409
-    assert response.json()["detail"]
+    assert response.json()["detail"] == "请先报名这门课程。"
 
 
 def test_hours_of_another_year_are_zero_and_session_login_works(client, member):
@@ -185,13 +197,12 @@ def test_hours_show_my_standing_against_the_requirement(client, member, township
     from lms.ledger.models import AnnualRequirement
     from lms.ledger.services import ledger_record
 
-    year = timezone.localdate().year
     AnnualRequirement.objects.create(
-        township=township, year=year, total_hours=Decimal("32"), party_hours=Decimal("16")
+        township=township, year=2026, total_hours=Decimal("32"), party_hours=Decimal("16")
     )
     ledger_record(
         person_id=member.pk,
-        on=timezone.localdate(),
+        on=datetime.date(2026, 3, 5),
         hours=Decimal("6"),
         track=Track.PARTY,
         source_kind="course",

@@ -13,11 +13,13 @@ from courses.services import enrollment_create
 from lms.home.models import Notification
 from lms.ledger.models import AnnualRequirement, StudyHoursEntry
 from lms.people.services import person_account_create
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, beijing
 from tests.factories import courses as build
 from tests.factories.people import PersonFactory
 
-pytestmark = pytest.mark.django_db
+# The clock stands still at 20:00 on 5 March 2026: "this year" is 2026 from setup to page.
+NOW = beijing(2026, 3, 5, 20, 0)
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 URL = "/study/"
 
 
@@ -80,10 +82,9 @@ def test_dashboard_shows_required_courses_with_progress_and_resume(learner, memb
 
 
 def test_dashboard_shows_hours_this_year_against_the_requirement(learner, member, township):
-    year = timezone.localdate().year
     AnnualRequirement.objects.create(
         township=township,
-        year=year,
+        year=2026,
         total_hours=Decimal("32"),
         party_hours=Decimal("16"),
         skills_hours=Decimal("8"),
@@ -91,7 +92,7 @@ def test_dashboard_shows_hours_this_year_against_the_requirement(learner, member
     for n, (track, hours) in enumerate((("party", "6"), ("skills", "8"), ("party", "2"))):
         StudyHoursEntry.objects.create(
             person=member,
-            date=datetime.date(year, 1, 10),
+            date=datetime.date(2026, 1, 10),
             hours=Decimal(hours),
             track=track,
             source_kind="course",
@@ -99,7 +100,7 @@ def test_dashboard_shows_hours_this_year_against_the_requirement(learner, member
         )
     StudyHoursEntry.objects.create(
         person=member,
-        date=datetime.date(year - 1, 12, 31),
+        date=datetime.date(2025, 12, 31),
         hours=Decimal("5"),
         track="party",
         source_kind="course",
@@ -118,7 +119,7 @@ def test_dashboard_shows_hours_this_year_against_the_requirement(learner, member
 def test_dashboard_shows_upcoming_sessions_registered_or_in_my_village(
     learner, member, village_a, village_b
 ):
-    soon = timezone.now() + datetime.timedelta(days=2)
+    soon = NOW + datetime.timedelta(days=2)
     _session("本村党课", village_a, soon)
     invited = _session("乡里集中培训", village_b, soon + datetime.timedelta(days=1))
     Registration.objects.create(session=invited, person=member)
@@ -154,7 +155,7 @@ def test_dashboard_for_an_account_without_a_person_explains(client, secretary_a)
 def test_dashboard_queries_do_not_grow_with_courses_or_enrollments(
     learner, member, village_a, courses, django_assert_max_num_queries
 ):
-    soon = timezone.now() + datetime.timedelta(days=2)
+    soon = NOW + datetime.timedelta(days=2)
     for n in range(courses):
         course = build.course(f"课程{n}", is_required=bool(n % 2), hours=None)
         for m in range(3):

@@ -1,18 +1,24 @@
 """The demo catalogue: real-looking courses in both tracks, made-here media, study in the ledger."""
 
+import datetime
 import wave
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.db.models import Sum
 from wagtail.documents.models import Document
 
 from courses.demo import seed_courses
 from courses.models import CoursePage, Enrollment, LessonPage, LessonProgress
 from lms.ledger.models import AnnualRequirement, StudyHoursEntry, Track
 from lms.people.demo import seed_people, seed_users
+from tests.conftest import beijing
 
-pytestmark = pytest.mark.django_db
+# Seeded on 1 December 2026: the demo's study falls between 1 January and then.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.time_machine(beijing(2026, 12, 1, 10, 0), tick=False),
+]
 
 
 @pytest.fixture
@@ -57,14 +63,16 @@ def test_demo_catalogue_covers_both_tracks_with_lessons_media_and_quizzes(demo_t
 def test_demo_study_lands_in_the_ledger_and_a_requirement_is_set(demo_township):
     seed_courses(demo_township)
 
-    assert Enrollment.objects.filter(status=Enrollment.Status.COMPLETED).exists()
-    assert Enrollment.objects.filter(source=Enrollment.Source.ASSIGNED).exists()
+    # 107 members: the 3 required courses each (assigned), an elective for every other one.
+    assert Enrollment.objects.filter(source=Enrollment.Source.ASSIGNED).count() == 107 * 3
+    assert Enrollment.objects.filter(source=Enrollment.Source.SELF).count() == 54
+    assert Enrollment.objects.filter(status=Enrollment.Status.COMPLETED).count() == 159
     entries = StudyHoursEntry.objects.filter(source_kind=StudyHoursEntry.Source.COURSE)
-    assert entries.count() == Enrollment.objects.filter(status="completed").count() > 0
-    assert {entry.date.year for entry in entries} == {timezone.localdate().year}
-    requirement = AnnualRequirement.objects.get(
-        township=demo_township, year=timezone.localdate().year
-    )
+    assert entries.count() == 159
+    assert entries.aggregate(hours=Sum("hours"))["hours"] == Decimal("690")
+    dates = entries.values_list("date", flat=True)
+    assert datetime.date(2026, 1, 1) <= min(dates) and max(dates) <= datetime.date(2026, 12, 1)
+    requirement = AnnualRequirement.objects.get(township=demo_township, year=2026)
     assert (requirement.total_hours, requirement.party_hours) == (Decimal("32"), Decimal("16"))
 
 

@@ -90,15 +90,18 @@ def test_ten_tabs_or_a_second_phone_earn_what_one_would(member, course_and_lesso
                 person=member,
                 lesson_id=lesson.pk,
                 playing=True,
-                at=at(t + tab * 0.1),
+                at=at(t + tab),
                 position_seconds=t,
             )
         heartbeat_record(
-            person=member, lesson_id=other.pk, playing=True, at=at(t + 1), position_seconds=t
-        )  # and a phone on another lesson
+            person=member, lesson_id=other.pk, playing=True, at=at(t + 10), position_seconds=t
+        )  # and a phone on another lesson, a second after the last tab
 
-    total = credited(member, lesson) + credited(member, other)
-    assert total <= 122  # the wall clock: two minutes, not twenty
+    # From the first heartbeat (0 s) to the last (130 s): 130 s in all, not ten or eleven times
+    # that. Each heartbeat earns the time since the one before it, whichever lesson it came from.
+    assert credited(member, lesson) == 9 + 4 * (20 + 9)  # each round after the first: 20 + 9 × 1 s
+    assert credited(member, other) == 5 * 1  # the second after the last tab, each round
+    assert credited(member, lesson) + credited(member, other) == 130
 
 
 def test_a_long_silence_is_not_study(member, course_and_lesson):

@@ -12,7 +12,7 @@ from attendance.models import SessionKind, TrainingSession
 from courses.models import CoursePage, Enrollment, LessonProgress
 from courses.services import enrollment_create
 from lms.people.services import person_account_create
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, beijing
 from tests.factories import courses as build
 from tests.factories.people import PersonFactory
 
@@ -170,7 +170,8 @@ def test_text_lesson_offers_i_have_finished_reading(learner, member):
     assert "data-read-done" in html
 
 
-def test_heartbeat_from_the_page_credits_and_reports_completion(learner, member, settings):
+@pytest.mark.time_machine(beijing(2026, 3, 5, 20, 0), tick=False)
+def test_heartbeat_from_the_page_credits_and_reports_completion(learner, member, time_machine):
     course = build.course(hours=Decimal("1"))
     lesson = build.lesson(course, media_seconds=20)
     enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
@@ -185,12 +186,7 @@ def test_heartbeat_from_the_page_credits_and_reports_completion(learner, member,
 
     assert beat(0).json()["credited"] == 0
     progress = LessonProgress.objects.get(person=member, lesson=lesson)
-    # Pretend the first heartbeat came 20 s ago: the clock allows 20 s.
-    from courses.models import StudyClock
-
-    StudyClock.objects.filter(person=member).update(
-        last_credit_at=timezone.now() - datetime.timedelta(seconds=20)
-    )
+    time_machine.shift(20)  # 20 s of playing: the clock allows 20 s
     reply = beat(20).json()
 
     assert reply == {

@@ -5,21 +5,24 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from attendance.models import AttendanceRecord
 from attendance.services import attendance_mark
 from lms.stats.models import AnnualTarget
+from tests.conftest import beijing
 from tests.factories.attendance import TrainingSessionFactory, kind
 from tests.factories.people import PersonFactory
 
-pytestmark = pytest.mark.django_db
+# The clock stands still on Thursday 5 March 2026 at 09:00: a session "soon" is today's, and
+# the factory's session in progress (since 08:55) is this year's, whatever the real time.
+NOW = beijing(2026, 3, 5, 9, 0)
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 Status = AttendanceRecord.Status
 
 
 @pytest.fixture
 def today_in_both_villages(village_a, village_b):
-    soon = timezone.now() + datetime.timedelta(minutes=30)
+    soon = NOW + datetime.timedelta(minutes=30)
     mine = TrainingSessionFactory(village=village_a, topic="马铃薯种薯", starts_at=soon)
     theirs = TrainingSessionFactory(village=village_b, topic="西沟电商培训", starts_at=soon)
     return mine, theirs
@@ -45,9 +48,7 @@ def test_a_secretary_sees_her_villages_year_and_who_is_behind(
 
     from lms.ledger.models import AnnualRequirement
 
-    AnnualRequirement.objects.create(
-        township=township, year=timezone.localdate().year, total_hours=Decimal("365")
-    )
+    AnnualRequirement.objects.create(township=township, year=2026, total_hours=Decimal("365"))
     PersonFactory(name="落后党员", village=village_a, is_party_member=True)
     PersonFactory(name="别村党员", village=village_b, is_party_member=True)
     session = TrainingSessionFactory(village=village_a)
@@ -71,9 +72,8 @@ def test_a_secretary_sees_her_villages_year_and_who_is_behind(
 def test_township_staff_see_the_year_against_targets_and_both_tracks(
     client, township_staff, township, village_a
 ):
-    year = timezone.localdate().year
     AnnualTarget.objects.create(
-        township=township, year=year, kind=kind("农民科技培训"), sessions=17, person_times=2500
+        township=township, year=2026, kind=kind("农民科技培训"), sessions=17, person_times=2500
     )
     session = TrainingSessionFactory(village=village_a)
     attendance_mark(

@@ -5,17 +5,21 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from lms.home.models import Notification
 from lms.home.services import REMINDER_INTERVAL, study_reminders_send
 from lms.home.tasks import study_reminders_task
 from lms.ledger.models import AnnualRequirement, StudyHoursEntry, Track
 from lms.ledger.services import ledger_record
+from tests.conftest import beijing
 from tests.factories.people import PersonFactory, TownshipFactory, UserFactory, VillageFactory
 
-pytestmark = pytest.mark.django_db
 ON = datetime.date(2026, 7, 1)  # day 182: 36 h a year means 17.95 h due
+# The clock stands still at 08:00 that day; a test lets a week pass with `time_machine.shift`.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.time_machine(beijing(2026, 7, 1, 8, 0), tick=False),
+]
 
 
 @pytest.fixture
@@ -93,13 +97,17 @@ def test_running_twice_reminds_nobody_twice(township, requirement, behind, behin
     assert len(mail.outbox) == 1
 
 
-def test_a_week_later_the_reminder_comes_again(township, requirement, behind):
+def test_a_week_later_the_reminder_comes_again(township, requirement, behind, time_machine):
     study_reminders_send(township=township, year=2026, on=ON)
-    Notification.objects.update(created_at=timezone.now() - REMINDER_INTERVAL)
+    time_machine.shift(REMINDER_INTERVAL - datetime.timedelta(seconds=1))
+    too_soon = study_reminders_send(
+        township=township, year=2026, on=ON + datetime.timedelta(days=5)
+    )
+    time_machine.shift(datetime.timedelta(days=1, seconds=1))  # a week after the first
 
     again = study_reminders_send(township=township, year=2026, on=ON + datetime.timedelta(days=7))
 
-    assert again == 1
+    assert (too_soon, again) == (0, 1)
     assert Notification.objects.filter(person=behind).count() == 2
 
 
@@ -114,10 +122,9 @@ def test_no_requirement_no_reminders(township, behind):
 
 
 def test_task_reminds_every_township_with_a_requirement_this_year(township, village_a, behind):
-    year = timezone.localdate().year
-    AnnualRequirement.objects.create(township=township, year=year, total_hours=Decimal("1000"))
+    AnnualRequirement.objects.create(township=township, year=2026, total_hours=Decimal("1000"))
     other = TownshipFactory(name="西岭镇")
-    AnnualRequirement.objects.create(township=other, year=year, total_hours=Decimal("1000"))
+    AnnualRequirement.objects.create(township=other, year=2026, total_hours=Decimal("1000"))
     far = PersonFactory(village=VillageFactory(township=other, name="西岭村"), is_party_member=True)
     no_requirement = VillageFactory(township=TownshipFactory(name="北山乡"), name="北山村")
     PersonFactory(village=no_requirement, is_party_member=True)
