@@ -10,6 +10,7 @@ import types
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from lms.people import identity
 from lms.people.identity import (
@@ -20,6 +21,7 @@ from lms.people.identity import (
     mask_name,
     mask_phone,
     normalize_id_number,
+    normalize_name,
     normalize_phone,
 )
 from lms.people.models import Person
@@ -237,6 +239,61 @@ def test_a_15_digit_id_number_typed_with_spaces_asks_for_the_18_digit_one():
     with pytest.raises(ValidationError) as error:
         normalize_id_number("110105 491231 002")
     assert error.value.code == "id_number_15"
+
+
+# --- What the secretary is told -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "normalize, value, told",
+    [
+        (
+            normalize_id_number,
+            1.40121e17,
+            "表格把身份证号存成了数字，末几位已丢失；请把该列设为“文本”格式后重新填写。",
+        ),
+        (normalize_id_number, "110105491231002", "这是 15 位身份证号，请使用 18 位身份证号。"),
+        (normalize_id_number, "11010519491231002", "身份证号应为 17 位数字加 1 位数字或 X。"),
+        (
+            normalize_id_number,
+            "110105194912310021",
+            "身份证号校验位不正确，请检查是否有输错的数字。",
+        ),
+        (normalize_id_number, id_number("20260306"), "身份证号中的出生日期不存在。"),
+        (normalize_phone, 13800138000.5, "请输入有效的电话号码。"),
+        (normalize_phone, "138-0013-800a", "请输入有效的电话号码。"),
+        (normalize_phone, "+1 415 555 0100", "只接受中国大陆的电话号码（+86）。"),
+        (normalize_phone, "12800138000", "请输入 11 位手机号，或带区号的固定电话。"),
+    ],
+)
+def test_a_refused_identifier_says_why_in_the_townships_language(normalize, value, told):
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as error:
+        normalize(value)
+    assert error.value.messages == [told]
+
+
+# --- Invisible characters and names -------------------------------------------------------------
+
+
+def test_zero_width_characters_pasted_from_chat_apps_are_dropped():
+    assert normalize_name("张\u200b三\u200d") == "张三"
+    assert normalize_phone("138\u200b0013\u200b8000\u2060") == "13800138000"
+    assert normalize_id_number("\ufeff11010519491231002X\u200e") == VALID_ID
+
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        (None, ""),
+        ("", ""),
+        ("Abdulla · Mamat", "Abdulla·Mamat"),
+        ("Abdulla\u00a0 Mamat ", "Abdulla Mamat"),
+        ("阿依古丽・买买提", "阿依古丽·买买提"),
+        ("阿依古丽．买买提", "阿依古丽·买买提"),
+    ],
+)
+def test_names_keep_one_middle_dot_and_single_spaces(raw, clean):
+    assert normalize_name(raw) == clean
 
 
 # --- Phones -----------------------------------------------------------------------------------
