@@ -6,7 +6,7 @@ ends in `attendance_mark` or `attendance_sign_in`, so the rules live here once.
 
 import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -26,25 +26,11 @@ def _record_for_update(*, session, person, status, method) -> tuple[AttendanceRe
     """The person's record for the session, locked; created if missing (race-safe).
 
     Two phones signing the same person in at once both reach the INSERT; the unique
-    constraint lets one win, and the other then reads the winner's row.
+    constraint lets one win, and `get_or_create` then reads the winner's row.
     """
-    record = (
-        AttendanceRecord.objects.select_for_update().filter(session=session, person=person).first()
+    return AttendanceRecord.objects.select_for_update().get_or_create(
+        session=session, person=person, defaults={"status": status, "method": method}
     )
-    if record is not None:
-        return record, False
-    try:
-        with transaction.atomic():
-            return (
-                AttendanceRecord.objects.create(
-                    session=session, person=person, status=status, method=method
-                ),
-                True,
-            )
-    except IntegrityError:
-        return AttendanceRecord.objects.select_for_update().get(
-            session=session, person=person
-        ), False
 
 
 def _log_change(record, *, before: str, method: str, by, note: str = "") -> None:
@@ -76,7 +62,8 @@ def attendance_ledger_sync(record: AttendanceRecord) -> None:
 
 def session_ledger_resync(*, session: TrainingSession) -> None:
     """After a session's hours, track or date change: recompute its attendees' credits."""
-    for record in session.attendance.select_related("session"):
+    for record in session.attendance.all():
+        record.session = session
         attendance_ledger_sync(record)
 
 
@@ -88,7 +75,6 @@ def _mark_held(session: TrainingSession) -> None:
         session.status = session.Status.HELD
 
 
-@transaction.atomic
 def attendance_mark(
     *,
     session: TrainingSession,
@@ -104,28 +90,29 @@ def attendance_mark(
 
     Creates the record or changes it; logs who, when and how; credits or withdraws hours.
     """
-    if session.status == session.Status.CANCELLED:
-        raise SessionCancelled()
-    at = at or timezone.now()
-    record, created = _record_for_update(
-        session=session, person=person, status=status, method=method
-    )
-    before = "" if created else record.status
-    if not created and before == status and excused_by in ("", record.excused_by):
-        return record  # nothing changes: no history entry, no ledger write
-    record.status = status
-    record.method = method
-    if status in AttendanceRecord.CAME and record.signed_in_at is None:
-        record.signed_in_at = at
-    record.excused_by = excused_by if status == Status.EXCUSED else ""
-    record.recorded_by = by if by is not None and by.is_authenticated else None
-    record.save()
-    _log_change(record, before=before, method=method, by=by, note=note)
-    record.session = session
-    attendance_ledger_sync(record)
-    if status in AttendanceRecord.CAME:
-        _mark_held(session)
-    return record
+    with transaction.atomic():
+        if session.status == session.Status.CANCELLED:
+            raise SessionCancelled()
+        at = at or timezone.now()
+        record, created = _record_for_update(
+            session=session, person=person, status=status, method=method
+        )
+        before = "" if created else record.status
+        if not created and before == status and excused_by in ("", record.excused_by):
+            return record  # nothing changes: no history entry, no ledger write
+        record.status = status
+        record.method = method
+        if status in AttendanceRecord.CAME and record.signed_in_at is None:
+            record.signed_in_at = at
+        record.excused_by = excused_by if status == Status.EXCUSED else ""
+        record.recorded_by = by if by is not None and by.is_authenticated else None
+        record.save()
+        _log_change(record, before=before, method=method, by=by, note=note)
+        record.session = session
+        attendance_ledger_sync(record)
+        if status in AttendanceRecord.CAME:
+            _mark_held(session)
+        return record
 
 
 def sign_in_window_message(session: TrainingSession, now: datetime.datetime) -> str | None:
@@ -142,7 +129,6 @@ def sign_in_window_message(session: TrainingSession, now: datetime.datetime) -> 
     return None
 
 
-@transaction.atomic
 def attendance_sign_in(
     *,
     session: TrainingSession,
@@ -155,91 +141,92 @@ def attendance_sign_in(
 
     Signing in twice changes nothing; returns (record, newly_signed_in).
     """
-    at = at or timezone.now()
-    refusal = sign_in_window_message(session, at)
-    if refusal:
-        raise SignInNotOpen(refusal)
-    status = Status.LATE if at > session.late_from else Status.PRESENT
-    record, created = _record_for_update(
-        session=session, person=person, status=status, method=method
-    )
-    if not created and record.status in AttendanceRecord.CAME:
-        return record, False
-    before = "" if created else record.status
-    record.status = status
-    record.method = method
-    record.signed_in_at = at
-    record.excused_by = ""
-    record.recorded_by = by if by is not None and by.is_authenticated else None
-    record.save()
-    _log_change(record, before=before, method=method, by=by)
-    record.session = session
-    attendance_ledger_sync(record)
-    _mark_held(session)
-    return record, True
+    with transaction.atomic():
+        at = at or timezone.now()
+        refusal = sign_in_window_message(session, at)
+        if refusal:
+            raise SignInNotOpen(refusal)
+        status = Status.LATE if at > session.late_from else Status.PRESENT
+        record, created = _record_for_update(
+            session=session, person=person, status=status, method=method
+        )
+        if not created and record.status in AttendanceRecord.CAME:
+            return record, False
+        before = "" if created else record.status
+        record.status = status
+        record.method = method
+        record.signed_in_at = at
+        record.excused_by = ""
+        record.recorded_by = by if by is not None and by.is_authenticated else None
+        record.save()
+        _log_change(record, before=before, method=method, by=by)
+        record.session = session
+        attendance_ledger_sync(record)
+        _mark_held(session)
+        return record, True
 
 
-@transaction.atomic
 def attendance_sign_out(
     *, session: TrainingSession, person, method: str, by=None, at=None
 ) -> AttendanceRecord | None:
     """签退: records the time; leaving well before the end makes the record 'left early'."""
-    at = at or timezone.now()
-    record = (
-        AttendanceRecord.objects.select_for_update()
-        .filter(session=session, person=person, status__in=AttendanceRecord.CAME)
-        .first()
-    )
-    if record is None:
-        return None
-    record.signed_out_at = at
-    before = record.status
-    if at < session.ends_at - LEAVE_EARLY_MARGIN:
-        record.status = Status.LEFT_EARLY
-    record.save()
-    if before != record.status:
-        _log_change(record, before=before, method=method, by=by, note=_("signed out early"))
-        record.session = session
-        attendance_ledger_sync(record)
-    return record
+    with transaction.atomic():
+        at = at or timezone.now()
+        record = (
+            AttendanceRecord.objects.select_for_update()
+            .filter(session=session, person=person, status__in=AttendanceRecord.CAME)
+            .first()
+        )
+        if record is None:
+            return None
+        record.signed_out_at = at
+        before = record.status
+        if at < session.ends_at - LEAVE_EARLY_MARGIN:
+            record.status = Status.LEFT_EARLY
+        record.save()
+        if before != record.status:
+            _log_change(record, before=before, method=method, by=by, note=_("signed out early"))
+            record.session = session
+            attendance_ledger_sync(record)
+        return record
 
 
-@transaction.atomic
 def session_close(
     *, session: TrainingSession, now: datetime.datetime | None = None
 ) -> TrainingSession:
     """When a session ends it counts as held; on a sign-out session, who never signed out
     left early. Before its end (or cancelled) nothing changes."""
-    now = now or timezone.now()
-    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
-    if session.status == session.Status.CANCELLED or session.ends_at > now:
+    with transaction.atomic():
+        now = now or timezone.now()
+        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        if session.status == session.Status.CANCELLED or session.ends_at > now:
+            return session
+        _mark_held(session)
+        if session.requires_sign_out:
+            for record in session.attendance.filter(
+                status__in=AttendanceRecord.CREDITED, signed_out_at__isnull=True
+            ):
+                before = record.status
+                record.status = Status.LEFT_EARLY
+                record.save(update_fields=["status", "updated_at"])
+                _log_change(
+                    record,
+                    before=before,
+                    method=Method.MANUAL,
+                    by=None,
+                    note=_("did not sign out"),
+                )
+                record.session = session
+                attendance_ledger_sync(record)
         return session
-    _mark_held(session)
-    if session.requires_sign_out:
-        for record in session.attendance.filter(
-            status__in=AttendanceRecord.CREDITED, signed_out_at__isnull=True
-        ):
-            before = record.status
-            record.status = Status.LEFT_EARLY
-            record.save(update_fields=["status", "updated_at"])
-            _log_change(
-                record,
-                before=before,
-                method=Method.MANUAL,
-                by=None,
-                note=_("did not sign out"),
-            )
-            record.session = session
-            attendance_ledger_sync(record)
-    return session
 
 
-@transaction.atomic
 def session_cancel(*, session: TrainingSession, by=None) -> TrainingSession:
     """Cancel a session nobody attended; a cancelled session never counts."""
-    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
-    if session.attendance.filter(status__in=AttendanceRecord.CAME).exists():
-        raise SessionHasAttendance()
-    session.status = session.Status.CANCELLED
-    session.save(update_fields=["status", "updated_at"])
-    return session
+    with transaction.atomic():
+        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        if session.attendance.filter(status__in=AttendanceRecord.CAME).exists():
+            raise SessionHasAttendance()
+        session.status = session.Status.CANCELLED
+        session.save(update_fields=["status", "updated_at"])
+        return session

@@ -50,31 +50,31 @@ def quiz_attempts_left(*, person, lesson: LessonPage) -> int | None:
     return max(lesson.max_attempts - quiz_attempts_submitted(person=person, lesson=lesson), 0)
 
 
-@transaction.atomic
 def quiz_attempt_start(*, person, lesson: LessonPage, rng: random.Random | None = None):
     """The person's open attempt at this quiz, or a new one in a fresh random order.
 
     Reopening the quiz page resumes the open attempt rather than spending another.
     """
-    enrollment_required(person=person, course_id=live_lesson_facts(lesson.pk).course_id)
-    # One row per person and lesson: locking it serialises two starts from two tabs.
-    LessonProgress.objects.get_or_create(person=person, lesson=lesson)
-    LessonProgress.objects.select_for_update().filter(person=person, lesson=lesson).first()
-    open_attempt = QuizAttempt.objects.filter(
-        person=person, lesson=lesson, submitted_at__isnull=True
-    ).first()
-    if open_attempt is not None:
-        return open_attempt
-    if quiz_attempts_left(person=person, lesson=lesson) == 0:
-        raise NoAttemptsLeft()
-    rng = rng or random.SystemRandom()
-    order = []
-    for question_id, question in quiz_questions(lesson).items():
-        options = list(range(len(question["options"])))
-        rng.shuffle(options)
-        order.append({"question": question_id, "options": options})
-    rng.shuffle(order)
-    return QuizAttempt.objects.create(person=person, lesson=lesson, question_order=order)
+    with transaction.atomic():
+        enrollment_required(person=person, course_id=live_lesson_facts(lesson.pk).course_id)
+        # One row per person and lesson: locking it serialises two starts from two tabs.
+        LessonProgress.objects.get_or_create(person=person, lesson=lesson)
+        LessonProgress.objects.select_for_update().filter(person=person, lesson=lesson).first()
+        open_attempt = QuizAttempt.objects.filter(
+            person=person, lesson=lesson, submitted_at__isnull=True
+        ).first()
+        if open_attempt is not None:
+            return open_attempt
+        if quiz_attempts_left(person=person, lesson=lesson) == 0:
+            raise NoAttemptsLeft()
+        rng = rng or random.SystemRandom()
+        order = []
+        for question_id, question in quiz_questions(lesson).items():
+            options = list(range(len(question["options"])))
+            rng.shuffle(options)
+            order.append({"question": question_id, "options": options})
+        rng.shuffle(order)
+        return QuizAttempt.objects.create(person=person, lesson=lesson, question_order=order)
 
 
 def quiz_attempt_questions(attempt: QuizAttempt) -> list[dict]:
@@ -126,7 +126,6 @@ def _chosen_indexes(raw, shown_order: list[int], question_id: str) -> list[int]:
     return sorted(chosen)
 
 
-@transaction.atomic
 def quiz_attempt_submit(*, attempt: QuizAttempt, answers: dict, at=None) -> QuizAttempt:
     """Score an attempt once; a pass records the quiz and may complete the lesson and course.
 
@@ -134,37 +133,40 @@ def quiz_attempt_submit(*, attempt: QuizAttempt, answers: dict, at=None) -> Quiz
     shown or as option keys. A question is right only when exactly its correct options are
     chosen. Submitting again returns the attempt unchanged.
     """
-    attempt = QuizAttempt.objects.select_for_update().select_related("lesson").get(pk=attempt.pk)
-    if attempt.submitted_at is not None:
+    with transaction.atomic():
+        attempt = (
+            QuizAttempt.objects.select_for_update().select_related("lesson").get(pk=attempt.pk)
+        )
+        if attempt.submitted_at is not None:
+            return attempt
+        lesson = attempt.lesson.specific
+        facts = live_lesson_facts(lesson.pk)
+        enrollment = enrollment_required(person=attempt.person, course_id=facts.course_id)
+        questions = quiz_questions(lesson)
+        stored, asked, right = {}, 0, 0
+        for entry in attempt.question_order:
+            question = questions.get(entry["question"])
+            if question is None:
+                continue
+            chosen = _chosen_indexes(
+                answers.get(entry["question"]), entry["options"], entry["question"]
+            )
+            stored[entry["question"]] = chosen
+            correct = [i for i, option in enumerate(question["options"]) if option["correct"]]
+            asked += 1
+            right += chosen == correct
+        at = at or timezone.now()
+        attempt.answers = stored
+        attempt.score = round(right * 100 / asked) if asked else 0
+        attempt.passed = asked > 0 and attempt.score >= lesson.pass_mark
+        attempt.submitted_at = at
+        attempt.save(update_fields=["answers", "score", "passed", "submitted_at"])
+        if attempt.passed:
+            progress, _created = LessonProgress.objects.select_for_update().get_or_create(
+                person_id=attempt.person_id, lesson=lesson
+            )
+            if not progress.quiz_passed:
+                progress.quiz_passed = True
+                progress.save(update_fields=["quiz_passed"])
+            lesson_completion_check(progress=progress, enrollment=enrollment, facts=facts, at=at)
         return attempt
-    lesson = attempt.lesson.specific
-    facts = live_lesson_facts(lesson.pk)
-    enrollment = enrollment_required(person=attempt.person, course_id=facts.course_id)
-    questions = quiz_questions(lesson)
-    stored, asked, right = {}, 0, 0
-    for entry in attempt.question_order:
-        question = questions.get(entry["question"])
-        if question is None:
-            continue
-        chosen = _chosen_indexes(
-            answers.get(entry["question"]), entry["options"], entry["question"]
-        )
-        stored[entry["question"]] = chosen
-        correct = [i for i, option in enumerate(question["options"]) if option["correct"]]
-        asked += 1
-        right += chosen == correct
-    at = at or timezone.now()
-    attempt.answers = stored
-    attempt.score = round(right * 100 / asked) if asked else 0
-    attempt.passed = asked > 0 and attempt.score >= lesson.pass_mark
-    attempt.submitted_at = at
-    attempt.save(update_fields=["answers", "score", "passed", "submitted_at"])
-    if attempt.passed:
-        progress, _created = LessonProgress.objects.select_for_update().get_or_create(
-            person_id=attempt.person_id, lesson=lesson
-        )
-        if not progress.quiz_passed:
-            progress.quiz_passed = True
-            progress.save(update_fields=["quiz_passed"])
-        lesson_completion_check(progress=progress, enrollment=enrollment, facts=facts, at=at)
-    return attempt

@@ -59,23 +59,23 @@ def person_in_audience(person, course: CoursePage) -> bool:
     return False
 
 
-@transaction.atomic
 def enrollment_create(*, person, course: CoursePage, source: str, by=None) -> Enrollment:
     """Enrol a person (themselves, or assigned by an organizer); safe to repeat."""
-    if source == Enrollment.Source.SELF:
-        if not course.self_enrollment or not person_in_audience(person, course):
-            raise NotInAudience()
-        if not course_is_open(course):
-            raise CourseNotOpen()
-    enrollment, created = Enrollment.objects.get_or_create(
-        person=person,
-        course=course,
-        defaults={"source": source, "assigned_by": by if by and by.is_authenticated else None},
-    )
-    if not created and enrollment.status == Enrollment.Status.WITHDRAWN:
-        enrollment.status = Enrollment.Status.ENROLLED
-        enrollment.save(update_fields=["status"])
-    return enrollment
+    with transaction.atomic():
+        if source == Enrollment.Source.SELF:
+            if not course.self_enrollment or not person_in_audience(person, course):
+                raise NotInAudience()
+            if not course_is_open(course):
+                raise CourseNotOpen()
+        enrollment, created = Enrollment.objects.get_or_create(
+            person=person,
+            course=course,
+            defaults={"source": source, "assigned_by": by if by and by.is_authenticated else None},
+        )
+        if not created and enrollment.status == Enrollment.Status.WITHDRAWN:
+            enrollment.status = Enrollment.Status.ENROLLED
+            enrollment.save(update_fields=["status"])
+        return enrollment
 
 
 def enrollment_required(*, person, course_id: int) -> Enrollment:
@@ -104,7 +104,6 @@ class Heartbeat:
     media_watched: bool = False  # enough watched; the lesson may still wait for its quiz
 
 
-@transaction.atomic
 def heartbeat_record(
     *,
     person,
@@ -119,53 +118,56 @@ def heartbeat_record(
     of the enrolment, clock and progress, and two updates (courses/study_rows.py), unless
     it is the person's first heartbeat in the lesson or the lesson completes.
     """
-    at = at or timezone.now()
-    facts = live_lesson_facts(lesson_id)
-    where = {"person_id": person.pk, "course_id": facts.course_id, "lesson_id": lesson_id}
-    rows = study_rows_lock(**where)
-    if rows is None or rows.enrollment_status == Enrollment.Status.WITHDRAWN:
-        enrollment_required(person=person, course_id=facts.course_id)  # refuses if not enrolled
-        study_rows_create(person_id=person.pk, lesson_id=lesson_id)
+    with transaction.atomic():
+        at = at or timezone.now()
+        facts = live_lesson_facts(lesson_id)
+        where = {"person_id": person.pk, "course_id": facts.course_id, "lesson_id": lesson_id}
         rows = study_rows_lock(**where)
-    media = facts.media_seconds
-    credited = rows.seconds_credited
-    # The clock runs from the previous heartbeat that said "playing": the heartbeat sent on
-    # pause or end credits the stretch just played, then stops the clock.
-    if rows.last_credit_at is not None and at > rows.last_credit_at:
-        elapsed = (at - rows.last_credit_at).total_seconds()
-        credited += int(min(elapsed, HEARTBEAT_MAX_CREDIT, max(media - credited, 0)))
-    position = max(0, min(int(position_seconds), media)) if media else 0
-    study_rows_write(
-        person_id=person.pk,
-        progress_id=rows.progress_id,
-        last_credit_at=at if playing else None,  # pausing stops the clock: a pause earns nothing
-        seconds_credited=credited,
-        position_seconds=position,
-        heartbeat_at=at,
-    )
-    progress = LessonProgress(
-        pk=rows.progress_id,
-        person_id=person.pk,
-        lesson_id=lesson_id,
-        position_seconds=position,
-        seconds_credited=credited,
-        last_heartbeat_at=at,
-        quiz_passed=rows.quiz_passed,
-        completed_at=rows.completed_at,
-    )
-    course_completed = rows.enrollment_status == Enrollment.Status.COMPLETED
-    watched = media_watched(progress, facts)
-    if progress.completed_at is None and watched:
-        enrollment = enrollment_required(person=person, course_id=facts.course_id)
-        lesson_completion_check(progress=progress, enrollment=enrollment, facts=facts, at=at)
-        course_completed = enrollment.status == Enrollment.Status.COMPLETED
-    return Heartbeat(
-        progress=progress,
-        credited_now=credited - rows.seconds_credited,
-        media_seconds=media,
-        course_completed=course_completed,
-        media_watched=watched,
-    )
+        if rows is None or rows.enrollment_status == Enrollment.Status.WITHDRAWN:
+            enrollment_required(person=person, course_id=facts.course_id)  # refuses if not enrolled
+            study_rows_create(person_id=person.pk, lesson_id=lesson_id)
+            rows = study_rows_lock(**where)
+        media = facts.media_seconds
+        credited = rows.seconds_credited
+        # The clock runs from the previous heartbeat that said "playing": the heartbeat sent on
+        # pause or end credits the stretch just played, then stops the clock.
+        if rows.last_credit_at is not None and at > rows.last_credit_at:
+            elapsed = (at - rows.last_credit_at).total_seconds()
+            credited += int(min(elapsed, HEARTBEAT_MAX_CREDIT, max(media - credited, 0)))
+        position = max(0, min(int(position_seconds), media)) if media else 0
+        study_rows_write(
+            person_id=person.pk,
+            progress_id=rows.progress_id,
+            last_credit_at=at
+            if playing
+            else None,  # pausing stops the clock: a pause earns nothing
+            seconds_credited=credited,
+            position_seconds=position,
+            heartbeat_at=at,
+        )
+        progress = LessonProgress(
+            pk=rows.progress_id,
+            person_id=person.pk,
+            lesson_id=lesson_id,
+            position_seconds=position,
+            seconds_credited=credited,
+            last_heartbeat_at=at,
+            quiz_passed=rows.quiz_passed,
+            completed_at=rows.completed_at,
+        )
+        course_completed = rows.enrollment_status == Enrollment.Status.COMPLETED
+        watched = media_watched(progress, facts)
+        if progress.completed_at is None and watched:
+            enrollment = enrollment_required(person=person, course_id=facts.course_id)
+            lesson_completion_check(progress=progress, enrollment=enrollment, facts=facts, at=at)
+            course_completed = enrollment.status == Enrollment.Status.COMPLETED
+        return Heartbeat(
+            progress=progress,
+            credited_now=credited - rows.seconds_credited,
+            media_seconds=media,
+            course_completed=course_completed,
+            media_watched=watched,
+        )
 
 
 def media_watched(progress: LessonProgress, facts: LessonFacts) -> bool:

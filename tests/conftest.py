@@ -33,6 +33,31 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="CELERY_BROKER_URL is not set"))
 
 
+_MIGRATED_TEMPLATE = os.environ.get("SHUANGYU_TEST_DB_TEMPLATE")
+
+if _MIGRATED_TEMPLATE:
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(django_db_blocker):
+        """`make mutation` starts a short test session for every mutant: each works on its
+        own copy of a SQLite database migrated once, instead of migrating for seven seconds."""
+        import shutil
+        import tempfile
+
+        from django.db import connections
+
+        handle, path = tempfile.mkstemp(prefix="shuangyu-mutant-", suffix=".sqlite3")
+        os.close(handle)
+        shutil.copyfile(_MIGRATED_TEMPLATE, path)
+        with django_db_blocker.unblock():
+            connections["default"].close()
+            connections["default"].settings_dict["NAME"] = path
+        yield
+        with django_db_blocker.unblock():
+            connections["default"].close()
+        os.remove(path)
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (login throttles, cached lesson facts): ids are

@@ -18,9 +18,10 @@ def ledger_record(
 ) -> StudyHoursEntry | None:
     """Credit `hours` to a person from one source, replacing what that source credited before.
 
-    Zero hours credits nothing (and withdraws an earlier credit of the same source).
+    No hours (zero, less, or none at all) credit nothing, and withdraw an earlier credit of
+    the same source.
     """
-    if not hours or hours <= 0:
+    if hours is None or hours <= 0:
         ledger_withdraw(source_kind=source_kind, source_id=source_id)
         return None
     entry, _created = StudyHoursEntry.objects.update_or_create(
@@ -52,6 +53,3 @@ def ledger_withdraw(*, source_kind: str, source_id: int) -> int:
             source_id=source_id,
         )
     return deleted
-
-
-# A reminder is weekly; a second run within this window (a retried or doubled beat) adds none.

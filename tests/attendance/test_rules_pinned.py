@@ -195,3 +195,164 @@ def test_arriving_on_the_grace_minute_is_present_a_second_later_late(village_a):
 
     assert (first.status, second.status) == (Status.PRESENT, Status.LATE)
     assert first.signed_in_at == session.late_from
+
+
+# --- What the record and its history say ----------------------------------------------------
+
+
+def test_a_session_cancelled_meanwhile_on_another_phone_stays_cancelled(village_a, farmer):
+    session = session_at(village_a)
+    TrainingSession.objects.filter(pk=session.pk).update(status=TrainingSession.Status.CANCELLED)
+
+    attendance_mark(session=session, person=farmer, status=Status.PRESENT, method=Method.MANUAL)
+
+    assert TrainingSession.objects.get(pk=session.pk).status == TrainingSession.Status.CANCELLED
+
+
+def test_the_organizer_sees_the_session_held_as_soon_as_someone_is_marked(village_a, farmer):
+    session = session_at(village_a)
+
+    attendance_mark(session=session, person=farmer, status=Status.PRESENT, method=Method.MANUAL)
+
+    assert session.status == TrainingSession.Status.HELD
+
+
+def test_marking_absent_records_no_sign_in_time(village_a, farmer):
+    session = session_at(village_a)
+
+    record = attendance_mark(
+        session=session, person=farmer, status=Status.ABSENT, method=Method.ROLL_CALL, at=START
+    )
+
+    assert AttendanceRecord.objects.get(pk=record.pk).signed_in_at is None
+
+
+def test_who_excused_someone_is_kept_until_they_are_marked_otherwise(village_a, farmer):
+    session = session_at(village_a)
+    attendance_mark(
+        session=session,
+        person=farmer,
+        status=Status.EXCUSED,
+        method=Method.ROLL_CALL,
+        excused_by="村支书",
+    )
+
+    attendance_mark(session=session, person=farmer, status=Status.EXCUSED, method=Method.MANUAL)
+    kept = AttendanceRecord.objects.get(session=session, person=farmer)
+    attendance_mark(session=session, person=farmer, status=Status.PRESENT, method=Method.MANUAL)
+    cleared = AttendanceRecord.objects.get(session=session, person=farmer)
+
+    assert kept.excused_by == "村支书"
+    assert cleared.excused_by == ""
+    assert [c.to_status for c in AttendanceChange.objects.filter(record=kept)] == [
+        "excused",
+        "present",
+    ]
+
+
+def test_marking_excused_without_a_name_leaves_who_excused_blank(village_a, farmer):
+    session = session_at(village_a)
+
+    attendance_mark(session=session, person=farmer, status=Status.EXCUSED, method=Method.MANUAL)
+
+    record = AttendanceRecord.objects.get(session=session)
+    assert record.excused_by == ""
+    assert AttendanceChange.objects.get(record=record).note == ""
+
+
+def test_an_excused_person_who_comes_after_all_is_no_longer_excused(village_a, farmer):
+    session = session_at(village_a)
+    attendance_mark(
+        session=session,
+        person=farmer,
+        status=Status.EXCUSED,
+        method=Method.ROLL_CALL,
+        excused_by="村支书",
+    )
+
+    record, _ = attendance_sign_in(session=session, person=farmer, method=Method.QR, at=START)
+
+    assert AttendanceRecord.objects.get(pk=record.pk).excused_by == ""
+    change = AttendanceChange.objects.filter(record=record).order_by("pk").last()
+    assert (change.from_status, change.to_status, change.note) == ("excused", "present", "")
+
+
+def test_a_first_sign_in_starts_the_history_from_nothing(village_a, farmer):
+    session = session_at(village_a)
+
+    record, _ = attendance_sign_in(session=session, person=farmer, method=Method.QR, at=START)
+
+    change = AttendanceChange.objects.get(record=record)
+    assert (change.from_status, change.to_status, change.method) == ("", "present", "qr")
+
+
+def test_a_sign_in_by_the_organizer_records_who_and_by_a_visitor_no_one(village_a, farmer):
+    from django.contrib.auth.models import AnonymousUser
+
+    session = session_at(village_a)
+    neighbour = PersonFactory(name="李四", village=village_a)
+    organizer = UserFactory(username="organizer_signs_in")
+
+    by_organizer, _ = attendance_sign_in(
+        session=session, person=farmer, method=Method.MANUAL, by=organizer, at=START
+    )
+    by_visitor, _ = attendance_sign_in(
+        session=session, person=neighbour, method=Method.QR, by=AnonymousUser(), at=START
+    )
+    marked = attendance_mark(
+        session=session_at(village_a, topic="另一期"),
+        person=farmer,
+        status=Status.PRESENT,
+        method=Method.QR,
+        by=AnonymousUser(),
+    )
+
+    assert AttendanceRecord.objects.get(pk=by_organizer.pk).recorded_by == organizer
+    assert AttendanceChange.objects.get(record=by_organizer).changed_by == organizer
+    assert AttendanceRecord.objects.get(pk=by_visitor.pk).recorded_by is None
+    assert AttendanceChange.objects.get(record=by_visitor).changed_by is None
+    assert AttendanceRecord.objects.get(pk=marked.pk).recorded_by is None
+
+
+def test_a_long_note_is_kept_to_the_first_200_characters(village_a, farmer):
+    session = session_at(village_a)
+
+    record = attendance_mark(
+        session=session, person=farmer, status=Status.ABSENT, method=Method.MANUAL, note="病" * 250
+    )
+
+    assert AttendanceChange.objects.get(record=record).note == "病" * 200
+
+
+def test_the_history_says_why_someone_left_early_in_chinese(village_a, farmer):
+    from django.utils import translation
+
+    early, unsigned = session_at(village_a), session_at(village_a, requires_sign_out=True)
+    organizer = UserFactory(username="organizer_signs_out")
+    for session in (early, unsigned):
+        attendance_sign_in(session=session, person=farmer, method=Method.QR, at=START)
+
+    with translation.override("zh-hans"):
+        attendance_sign_out(
+            session=early,
+            person=farmer,
+            method=Method.MANUAL,
+            by=organizer,
+            at=START + datetime.timedelta(hours=1),
+        )
+        session_close(session=unsigned, now=unsigned.ends_at)
+
+    left = AttendanceChange.objects.filter(record__session=early).order_by("pk").last()
+    closed = AttendanceChange.objects.filter(record__session=unsigned).order_by("pk").last()
+    assert (left.from_status, left.to_status, left.changed_by, left.note) == (
+        "present",
+        "left_early",
+        organizer,
+        "提前签退",
+    )
+    assert (closed.from_status, closed.to_status, closed.changed_by, closed.note) == (
+        "present",
+        "left_early",
+        None,
+        "未签退",
+    )

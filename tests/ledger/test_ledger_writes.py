@@ -18,6 +18,7 @@ ON = datetime.date(2026, 4, 1)
 
 @pytest.fixture
 def heard():
+    """What a receiver listening to the ledger's own announcements hears."""
     calls = []
 
     def listener(sender, **kwargs):
@@ -25,9 +26,9 @@ def heard():
             (kwargs["person_id"], kwargs["year"], kwargs["source_kind"], kwargs["source_id"])
         )
 
-    ledger_changed.connect(listener, dispatch_uid="test_listener")
+    ledger_changed.connect(listener, sender=StudyHoursEntry, dispatch_uid="test_listener")
     yield calls
-    ledger_changed.disconnect(dispatch_uid="test_listener")
+    ledger_changed.disconnect(sender=StudyHoursEntry, dispatch_uid="test_listener")
 
 
 def test_recording_a_source_again_replaces_its_row(village_a, heard):
@@ -106,6 +107,23 @@ def test_zero_hours_credit_nothing_and_withdraw_an_earlier_credit(village_a):
         person_id=person.pk,
         on=ON,
         hours=Decimal("0"),
+        track=Track.PARTY,
+        source_kind=Source.ATTENDANCE,
+        source_id=9,
+    )
+
+    assert result is None
+    assert not StudyHoursEntry.objects.exists()
+
+
+@pytest.mark.parametrize("hours", [Decimal("-1.5"), None])
+def test_negative_or_missing_hours_credit_nothing(village_a, hours):
+    person = PersonFactory(village=village_a)
+
+    result = ledger_record(
+        person_id=person.pk,
+        on=ON,
+        hours=hours,
         track=Track.PARTY,
         source_kind=Source.ATTENDANCE,
         source_id=9,
