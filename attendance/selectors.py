@@ -59,3 +59,24 @@ def session_evaluation_summary(session: TrainingSession) -> dict:
         "average": round(rated["average"], 1) if rated["average"] is not None else None,
         "response_rate": round(responses / came_count, 3) if came_count else None,
     }
+
+
+def sessions_upcoming(*, person=None, course=None, limit: int = 5) -> list[TrainingSession]:
+    """In-person sessions from now on, soonest first, never cancelled: a person's (those they
+    are registered for, or in their village), a course's, or both."""
+    if person is None and course is None:
+        return []
+    sessions = (
+        TrainingSession.objects.filter(starts_at__gte=timezone.now())
+        .exclude(status=TrainingSession.Status.CANCELLED)
+        .select_related("village")
+        .order_by("starts_at", "pk")
+    )
+    if course is not None:
+        sessions = sessions.filter(course=course)
+    if person is not None:
+        registered = Registration.objects.filter(
+            person=person, status=Registration.Status.REGISTERED
+        ).values("session_id")
+        sessions = sessions.filter(Q(pk__in=registered) | Q(village_id=person.village_id))
+    return list(sessions[:limit])

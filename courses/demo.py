@@ -19,9 +19,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from wagtail.documents.models import Document
-from wagtail.models import Page
+from wagtail.models import Site
 
-from lms.home.models import HomePage
 from lms.ledger.models import AnnualRequirement, Track
 from lms.people.models import Person
 
@@ -220,7 +219,7 @@ def _catalogue() -> CourseIndexPage:
     existing = CourseIndexPage.objects.first()
     if existing:
         return existing
-    home = HomePage.objects.first() or Page.objects.get(depth=2)
+    home = Site.objects.get(is_default_site=True).root_page
     index = CourseIndexPage(
         title="课程中心", slug="courses", intro="<p>党性教育与技能培训在线课程。</p>"
     )

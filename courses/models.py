@@ -156,7 +156,7 @@ class CoursePage(Page):
     def get_context(self, request, *args, **kwargs):
         from lms.people.selectors import person_for_user
 
-        from .selectors import course_rows, sessions_upcoming
+        from .selectors import course_rows
         from .services import course_is_open, person_in_audience
 
         context = super().get_context(request, *args, **kwargs)
@@ -175,7 +175,6 @@ class CoursePage(Page):
             and course_is_open(self)
             and person_in_audience(person, self)
         )
-        context["sessions"] = sessions_upcoming(person=None, course=self)
         return context
 
     def lessons(self):

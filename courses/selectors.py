@@ -152,28 +152,6 @@ def courses_open_to(*, person, on: datetime.date | None = None):
     )
 
 
-def sessions_upcoming(*, person, course: CoursePage | None = None, limit: int = 5):
-    """In-person sessions from now on: those the person is registered for, or in their village."""
-    from attendance.models import Registration, TrainingSession
-
-    sessions = (
-        TrainingSession.objects.filter(starts_at__gte=timezone.now())
-        .exclude(status=TrainingSession.Status.CANCELLED)
-        .select_related("village")
-        .order_by("starts_at", "pk")
-    )
-    if course is not None:
-        sessions = sessions.filter(course=course)
-    if person is not None:
-        registered = Registration.objects.filter(
-            person=person, status=Registration.Status.REGISTERED
-        ).values("session_id")
-        sessions = sessions.filter(Q(pk__in=registered) | Q(village_id=person.village_id))
-    elif course is None:
-        return []
-    return list(sessions[:limit])
-
-
 def lesson_neighbours(lesson: LessonPage) -> tuple[LessonPage | None, LessonPage | None]:
     """The previous and next live lessons of the same course, in one query."""
     siblings = list(
@@ -213,9 +191,3 @@ def enrollment_for(*, person, course: CoursePage) -> Enrollment | None:
     if person is None:
         return None
     return Enrollment.objects.filter(person=person, course=course).first()
-
-
-def notifications_unread(*, person, limit: int = 5):
-    from lms.home.models import Notification
-
-    return list(Notification.objects.filter(person=person, read_at=None)[:limit])

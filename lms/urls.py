@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("lms.people.urls")),
     path("training/", include("attendance.urls")),
+    path("", include("lms.home.urls")),
     path("study/", include("courses.urls")),
     path("", include("certificates.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

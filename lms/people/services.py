@@ -1,5 +1,6 @@
 """Writes about people and places. Views, commands, tasks and the API call these."""
 
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
@@ -12,77 +13,27 @@ from .throttle import login_failure_record, login_failures_clear, login_is_locke
 
 Role = RoleAssignment.Role
 
-# The Django group behind each staff role and the model permissions it grants. Scope (which
-# villages) is enforced by selectors; these only say what kind of thing a role may do.
+# The Django group behind each staff role.
 ROLE_GROUP_NAMES = {
     Role.ORGANIZER: "组织者",
     Role.SECRETARY: "村支书",
     Role.TOWNSHIP_STAFF: "乡镇工作人员",
     Role.ADMINISTRATOR: "管理员",
 }
-# Sessions in the admin (their villages only: the scope is the selectors').
-_SESSION_PERMISSIONS = [
-    "attendance.view_trainingsession",
-    "attendance.add_trainingsession",
-    "attendance.change_trainingsession",
-    "attendance.view_sessionkind",
-    "attendance.view_attendancerecord",
-    "attendance.view_registration",
-    "attendance.add_registration",
-    "attendance.change_registration",
-    "attendance.view_sheetphoto",
-    "attendance.add_sheetphoto",
-    # Enrollments (assigning courses; their villages only).
-    "courses.view_enrollment",
-    "courses.add_enrollment",
-    "courses.change_enrollment",
-]
-ROLE_PERMISSIONS = {
-    Role.ORGANIZER: [
-        "wagtailadmin.access_admin",
-        "people.view_person",
-        "people.add_person",
-        "people.change_person",
-        *_SESSION_PERMISSIONS,
-    ],
-    Role.SECRETARY: [
-        "wagtailadmin.access_admin",
-        "people.view_person",
-        "people.add_person",
-        "people.change_person",
-        *_SESSION_PERMISSIONS,
-    ],
-    Role.TOWNSHIP_STAFF: [
-        "wagtailadmin.access_admin",
-        "people.view_person",
-        "people.add_person",
-        "people.change_person",
-        "people.view_village",
-        "people.view_township",
-        "people.view_partybranch",
-        "people.add_partybranch",
-        "people.change_partybranch",
-        "people.view_household",
-        *_SESSION_PERMISSIONS,
-        "attendance.delete_trainingsession",
-        "attendance.add_sessionkind",
-        "attendance.change_sessionkind",
-    ],
-    Role.ADMINISTRATOR: ["wagtailadmin.access_admin"]
-    + [
-        f"people.{action}_{model}"
-        for action in ("add", "change", "delete", "view")
-        for model in ("person", "village", "township", "partybranch", "household", "roleassignment")
+
+
+def role_permissions(role: str) -> list[str]:
+    """The model permissions a staff role's group carries ("app_label.codename").
+
+    Each app says what its models grant to each role, in its AppConfig's `role_permissions`
+    ({role value: [codename, …]}), so that people need not know the apps built on it. Scope
+    (which villages) is enforced by selectors; these only say what kind of thing a role may do.
+    """
+    return [
+        codename
+        for config in django_apps.get_app_configs()
+        for codename in getattr(config, "role_permissions", {}).get(role, ())
     ]
-    + ["people.view_personmerge", "people.add_user", "people.change_user", "people.view_user"]
-    + [
-        f"attendance.{action}_{model}"
-        for action in ("add", "change", "delete", "view")
-        for model in ("trainingsession", "sessionkind", "registration", "sheetphoto")
-    ]
-    + ["attendance.view_attendancerecord"]
-    + ["courses.view_enrollment", "courses.add_enrollment", "courses.change_enrollment"],
-}
 
 
 def role_groups_ensure(*, using: str = "default") -> None:
@@ -90,7 +41,7 @@ def role_groups_ensure(*, using: str = "default") -> None:
     for role, name in ROLE_GROUP_NAMES.items():
         group, _created = Group.objects.using(using).get_or_create(name=name)
         wanted = []
-        for codename in ROLE_PERMISSIONS[role]:
+        for codename in role_permissions(role):
             app_label, perm = codename.split(".")
             wanted += list(
                 Permission.objects.using(using).filter(

@@ -78,7 +78,7 @@ def test_a_learner_finds_and_downloads_their_certificate(client, issued, tmp_pat
     person_account_create(person=person, password=PASSWORD)
     client.force_login(person.user)
 
-    study = client.get(reverse("courses:dashboard")).content.decode()
+    study = client.get(reverse("home:my_study")).content.decode()
     download = client.get(reverse("certificates:pdf", args=[issued.serial]))
 
     assert issued.serial in study and "我的证书" in study

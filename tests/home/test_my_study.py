@@ -51,7 +51,7 @@ def _session(topic, village, starts, **fields):
 
 
 def test_dashboard_is_at_study_and_needs_a_login(client):
-    assert reverse("courses:dashboard") == URL
+    assert reverse("home:my_study") == URL
     response = client.get(URL)
     assert response.status_code == 302 and "/accounts/login/" in response.url
 
