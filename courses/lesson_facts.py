@@ -44,8 +44,7 @@ def lesson_facts(lesson_id: int) -> LessonFacts | None:
     course = CoursePage.objects.filter(path=lesson.path[: -lesson.steplen]).first()
     if course is None:
         return None
-    site = lesson.get_site()
-    settings = StudySettings.for_site(site) if site else StudySettings()
+    settings = StudySettings.for_page(lesson)
     facts = LessonFacts(
         lesson_id=lesson.pk,
         course_id=course.pk,

@@ -23,6 +23,13 @@ from lms.ledger.models import Track
 from .blocks import LessonBodyBlock, QuizBlock
 
 
+def study_hours_from_seconds(seconds: int, *, minutes_per_hour: int) -> Decimal:
+    """学时 from study time: `minutes_per_hour` minutes make one, to the nearest half hour
+    (a quarter hour rounds up)."""
+    hours = Decimal(seconds) / Decimal(60 * minutes_per_hour)
+    return (hours * 2).quantize(Decimal("1"), rounding=ROUND_HALF_UP) / 2
+
+
 @register_setting(icon="time")
 class StudySettings(BaseSiteSetting):
     """How the township turns study time into study hours (e.g. 45 minutes = 1 学时)."""
@@ -38,6 +45,13 @@ class StudySettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("study settings")
+
+    @classmethod
+    def for_page(cls, page) -> "StudySettings":
+        """The settings of the site a page belongs to (its defaults for a page outside any
+        site). Views with a request use Wagtail's `for_request`, which reads the same row."""
+        site = page.get_site()
+        return cls.for_site(site) if site else cls()
 
 
 class CourseIndexPage(Page):
@@ -180,15 +194,16 @@ class CoursePage(Page):
     def lessons(self):
         return LessonPage.objects.child_of(self).live().order_by("path")
 
-    def media_seconds(self) -> int:
-        return sum(lesson.media_seconds for lesson in self.lessons())
+    def hours(self, *, minutes_per_hour: int = 45, lessons=None) -> Decimal:
+        """The editor's hours, or the live lessons' media length by the township's rule.
 
-    def hours(self, *, minutes_per_hour: int = 45) -> Decimal:
-        """The editor's hours, or the media length by the township's rule, to half an hour."""
+        `lessons`: the course's live lessons when the caller has read them already.
+        """
         if self.study_hours is not None:
             return self.study_hours
-        hours = Decimal(self.media_seconds()) / Decimal(60 * minutes_per_hour)
-        return (hours * 2).quantize(Decimal("1"), rounding=ROUND_HALF_UP) / 2
+        lessons = self.lessons() if lessons is None else lessons
+        seconds = sum(lesson.media_seconds for lesson in lessons)
+        return study_hours_from_seconds(seconds, minutes_per_hour=minutes_per_hour)
 
 
 class LessonPage(Page):

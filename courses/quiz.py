@@ -22,9 +22,7 @@ def option_key(question_id: str, index: int) -> str:
 def quiz_questions(lesson: LessonPage) -> dict[str, dict]:
     """{question block id: {"kind", "text", "options": [{"text", "correct"}, …]}}."""
     questions = {}
-    for block in lesson.quiz:
-        if block.block_type != "question":
-            continue
+    for block in lesson.quiz:  # a quiz holds questions only (QuizBlock)
         value = block.value
         questions[block.id] = {
             "kind": value["kind"],

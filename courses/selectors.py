@@ -7,7 +7,7 @@ so media documents are never fetched just to sum lengths) and progress once per 
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
@@ -60,15 +60,6 @@ class CourseRow:
         return self.done > 0
 
 
-def course_hours(course: CoursePage, lessons: list[LessonPage], minutes_per_hour: int) -> Decimal:
-    """CoursePage.hours() from lessons already read (same rule: to the nearest half hour)."""
-    if course.study_hours is not None:
-        return course.study_hours
-    seconds = sum(lesson.media_seconds for lesson in lessons)  # from the raw stream
-    hours = Decimal(seconds) / Decimal(60 * minutes_per_hour)
-    return (hours * 2).quantize(Decimal("1"), rounding=ROUND_HALF_UP) / 2
-
-
 def course_rows(*, person, courses: list[CoursePage], minutes_per_hour: int) -> list[CourseRow]:
     """Lessons, progress and enrollment for several courses in three queries."""
     if not courses:
@@ -109,7 +100,7 @@ def course_rows(*, person, courses: list[CoursePage], minutes_per_hour: int) -> 
         rows.append(
             CourseRow(
                 course=course,
-                hours=course_hours(course, course_lessons, minutes_per_hour),
+                hours=course.hours(minutes_per_hour=minutes_per_hour, lessons=course_lessons),
                 lessons=course_lessons,
                 done_ids=done_ids,
                 enrollment=enrollments.get(course.pk),

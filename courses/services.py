@@ -10,6 +10,7 @@ enrollment).
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,11 +26,6 @@ from .study_rows import study_rows_create, study_rows_lock, study_rows_write
 # The page sends a heartbeat every 30 s while media plays; a longer silence is not study.
 HEARTBEAT_INTERVAL = 30
 HEARTBEAT_MAX_CREDIT = 45
-
-
-def _settings(page) -> StudySettings:
-    site = page.get_site()
-    return StudySettings.for_site(site) if site else StudySettings()
 
 
 def course_is_open(course: CoursePage, on: datetime.date | None = None) -> bool:
@@ -134,7 +130,7 @@ def heartbeat_record(
         if rows.last_credit_at is not None and at > rows.last_credit_at:
             elapsed = (at - rows.last_credit_at).total_seconds()
             credited += int(min(elapsed, HEARTBEAT_MAX_CREDIT, max(media - credited, 0)))
-        position = max(0, min(int(position_seconds), media)) if media else 0
+        position = max(0, min(int(position_seconds), media))
         study_rows_write(
             person_id=person.pk,
             progress_id=rows.progress_id,
@@ -193,12 +189,12 @@ def course_completion_check(*, enrollment: Enrollment, at=None) -> bool:
     """Every live lesson done: the course is completed and its hours credited, once."""
     if enrollment.status == Enrollment.Status.COMPLETED:
         return True
-    course = enrollment.course
-    lesson_ids = list(course.lessons().values_list("pk", flat=True))
+    lessons = enrollment.course.lessons()
+    total = lessons.count()
     done = LessonProgress.objects.filter(
-        person_id=enrollment.person_id, lesson_id__in=lesson_ids, completed_at__isnull=False
+        person_id=enrollment.person_id, lesson__in=lessons, completed_at__isnull=False
     ).count()
-    if not lesson_ids or done < len(lesson_ids):
+    if not total or done < total:
         return False
     enrollment.status = Enrollment.Status.COMPLETED
     enrollment.completed_at = at or timezone.now()
@@ -207,18 +203,40 @@ def course_completion_check(*, enrollment: Enrollment, at=None) -> bool:
     return True
 
 
-def enrollment_ledger_sync(enrollment: Enrollment) -> None:
-    """Recompute the hours a completed course credits (e.g. after the editor changes them)."""
+def _course_credit(course: CoursePage) -> Decimal:
+    return course.hours(minutes_per_hour=StudySettings.for_page(course).minutes_per_study_hour)
+
+
+def enrollment_ledger_sync(enrollment: Enrollment, *, hours: Decimal | None = None) -> None:
+    """Credit the hours of a completed course on its completion date; withdraw them from an
+    enrolment that is no longer completed. `hours`: the course's, when already worked out."""
     course = enrollment.course
     if enrollment.status != Enrollment.Status.COMPLETED:
         ledger_withdraw(source_kind=StudyHoursEntry.Source.COURSE, source_id=enrollment.pk)
         return
-    minutes = _settings(course).minutes_per_study_hour
     ledger_record(
         person_id=enrollment.person_id,
         on=timezone.localtime(enrollment.completed_at).date(),
-        hours=course.hours(minutes_per_hour=minutes),
+        hours=_course_credit(course) if hours is None else hours,
         track=course.track,
         source_kind=StudyHoursEntry.Source.COURSE,
         source_id=enrollment.pk,
     )
+
+
+def course_ledger_resync(*, course_id: int) -> int:
+    """After an editor publishes a course or one of its lessons (its hours, track or media
+    may have changed): what each completion credits is worked out again. Returns how many
+    completions were looked at; safe to repeat."""
+    course = CoursePage.objects.filter(pk=course_id).first()
+    if course is None:
+        return 0
+    hours = _course_credit(course)
+    completed = Enrollment.objects.filter(course=course, status=Enrollment.Status.COMPLETED)
+    count = 0
+    for enrollment in completed.iterator():
+        enrollment.course = course
+        with transaction.atomic():
+            enrollment_ledger_sync(enrollment, hours=hours)
+        count += 1
+    return count

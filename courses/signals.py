@@ -1,4 +1,5 @@
-"""Forgetting cached lesson facts (courses/lesson_facts.py) when editors change what they say."""
+"""When editors change a course or lesson: forget the cached lesson facts
+(courses/lesson_facts.py) and work out again what the course's completions credit."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -20,6 +21,20 @@ def _forget_page(page) -> None:
 @receiver(page_unpublished)
 def _page_changed(sender, instance, **kwargs):
     _forget_page(instance)
+    _queue_ledger_resync(instance)
+
+
+def _queue_ledger_resync(page) -> None:
+    """A published course or lesson may change the hours its completions credit."""
+    from .tasks import course_ledger_resync_task
+
+    kind = page.specific_class
+    if kind is not None and issubclass(kind, CoursePage):
+        course_ledger_resync_task.delay_on_commit(page.pk)
+    elif kind is not None and issubclass(kind, LessonPage):
+        parent = page.get_parent()
+        if parent is not None:
+            course_ledger_resync_task.delay_on_commit(parent.pk)
 
 
 @receiver(post_page_move)

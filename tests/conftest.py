@@ -114,3 +114,17 @@ def administrator(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def tasks_run_here(monkeypatch, django_capture_on_commit_callbacks):
+    """Tasks queued on commit run in this process, through Celery's own `Task.apply`,
+    whatever broker is configured (CI has Redis but no worker in these tests); the wiring
+    (signal → task → arguments) is exercised, the broker is not. The real worker has its
+    own tests (tests/test_celery_worker.py)."""
+    from celery.app.task import Task
+
+    monkeypatch.setattr(
+        Task, "delay", lambda task, *args, **kwargs: task.apply(args=args, kwargs=kwargs)
+    )
+    return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -350,3 +350,126 @@ def test_the_lesson_page_says_the_quiz_is_still_needed_once_the_media_is_watched
     assert reply["quiz_pending"] is True and reply["lesson_completed"] is False
     page = client.get(lesson.url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'data-msg-quiz="已看完，通过本课测验即可完成本课。"' in page
+
+
+# --- The learner's answers shown back, and quizzes the editor changed meanwhile ---------------
+
+
+def test_the_result_shows_each_question_with_the_learners_own_choices(
+    client, member, lesson, enrolled
+):
+    client.force_login(member.user)
+    client.get(quiz_url(lesson))
+    attempt = QuizAttempt.objects.get()
+    picks = [[1], [0, 1], [0], [1]]  # wrong on the first question, short on the second
+
+    result = client.post(
+        quiz_url(lesson), {"attempt": attempt.pk, **keyed_answers(lesson, picks)}
+    ).content.decode()
+
+    review = result[result.index('class="quiz-review"') :]
+    assert "党的最高理想是什么？" in review and "发家致富" in review
+    assert review.count('class="quiz-option chosen"') == 5
+    assert review.count(" checked>") == 5
+    chosen_texts = [
+        piece.split("<span>")[1].split("</span>")[0]
+        for piece in review.split('class="quiz-option chosen"')[1:]
+    ]
+    assert sorted(chosen_texts) == sorted(["发家致富", "认真学习", "密切联系群众", "对", "党支部"])
+
+
+def test_another_learners_open_attempt_is_never_resumed(member, lesson, enrolled, village_a):
+    neighbour = PersonFactory(village=village_a, is_party_member=True)
+    enrollment_create(person=neighbour, course=enrolled.course, source=Enrollment.Source.SELF)
+    second_lesson = build.lesson(enrolled.course, "第二课", media_seconds=60, quiz=QUIZ)
+    theirs = quiz_attempt_start(person=neighbour, lesson=lesson)
+    other_lesson = quiz_attempt_start(person=member, lesson=second_lesson)
+
+    mine = quiz_attempt_start(person=member, lesson=lesson)
+
+    assert mine.pk not in (theirs.pk, other_lesson.pk)
+    assert (mine.person, mine.lesson_id) == (member, lesson.pk)
+
+
+def test_one_answer_sent_as_a_single_key_counts(member, lesson, enrolled):
+    attempt = quiz_attempt_start(person=member, lesson=lesson)
+    answers = {
+        qid: keys[0] if len(keys) == 1 else keys
+        for qid, keys in keyed_answers(lesson, CORRECT).items()
+    }
+
+    attempt = quiz_attempt_submit(attempt=attempt, answers=answers)
+
+    assert (attempt.score, attempt.passed) == (100, True)
+
+
+def test_a_position_past_the_last_option_is_ignored(member, lesson, enrolled):
+    attempt = quiz_attempt_start(person=member, lesson=lesson)
+    answers = {entry["question"]: [len(entry["options"])] for entry in attempt.question_order}
+
+    attempt = quiz_attempt_submit(attempt=attempt, answers=answers)
+
+    assert attempt.score == 0
+    assert all(chosen == [] for chosen in attempt.answers.values())
+
+
+def _edit_quiz(lesson, quiz):
+    page = LessonPage.objects.get(pk=lesson.pk)
+    page.quiz = quiz
+    page.save()
+
+
+def test_a_question_removed_while_the_learner_answers_is_left_out_of_the_score(
+    client, member, lesson, enrolled
+):
+    attempt = quiz_attempt_start(person=member, lesson=lesson)
+    answers = keyed_answers(lesson, CORRECT)
+    first_shown = attempt.question_order[0]["question"]
+    # The editor deletes the question shown first; the other blocks keep their ids.
+    page = LessonPage.objects.get(pk=lesson.pk)
+    kept = [qid for qid in question_ids(lesson) if qid != first_shown]
+    page.quiz = [
+        {"type": "question", "value": value, "id": qid}
+        for (_kind, value), qid in zip(QUIZ, question_ids(lesson), strict=True)
+        if qid in kept
+    ]
+    page.save()
+
+    attempt = quiz_attempt_submit(attempt=attempt, answers=answers)
+
+    assert attempt.score == 100
+    assert sorted(attempt.answers) == sorted(kept)
+
+
+def test_a_quiz_whose_questions_were_all_removed_cannot_be_passed(member, lesson, enrolled):
+    attempt = quiz_attempt_start(person=member, lesson=lesson)
+    lesson.pass_mark = 0
+    lesson.save()
+    _edit_quiz(lesson, [])
+
+    attempt = quiz_attempt_submit(attempt=attempt, answers={})
+
+    assert (attempt.score, attempt.passed) == (0, False)
+    assert not LessonProgress.objects.filter(person=member, quiz_passed=True).exists()
+
+
+def test_an_option_removed_while_the_learner_answers_disappears_from_the_page(
+    client, member, lesson, enrolled
+):
+    client.force_login(member.user)
+    client.get(quiz_url(lesson))
+    page = LessonPage.objects.get(pk=lesson.pk)
+    page.quiz = [
+        {
+            "type": "question",
+            "id": qid,
+            "value": {**value, "options": value["options"][:2]},
+        }
+        for (_kind, value), qid in zip(QUIZ, question_ids(lesson), strict=True)
+    ]
+    page.save()
+
+    html = client.get(quiz_url(lesson)).content.decode()
+
+    assert "外出打工" not in html and "遵守纪律" not in html and "发家致富" in html
+    assert html.count('type="radio"') + html.count('type="checkbox"') == 8

@@ -18,7 +18,7 @@ from courses.quiz import (
     quiz_attempt_submit,
     quiz_attempts_left,
 )
-from courses.selectors import course_hours, course_rows
+from courses.selectors import course_rows
 from courses.services import (
     course_completion_check,
     enrollment_create,
@@ -139,7 +139,7 @@ def test_derived_hours_round_to_the_nearest_half_hour_with_quarters_going_up(
     lessons = list(course.lessons())
 
     assert course.hours(minutes_per_hour=minutes) == hours
-    assert course_hours(course, lessons, minutes) == hours  # the catalogue's copy of the rule
+    assert course.hours(minutes_per_hour=minutes, lessons=lessons) == hours  # as the catalogue
 
 
 def test_the_catalogue_shows_the_hours_of_the_townships_rule(member):
@@ -193,7 +193,6 @@ def test_only_live_lessons_count_towards_the_hours(member):
     course.lessons().last().unpublish()
 
     assert course.hours(minutes_per_hour=60) == Decimal("1")
-    assert course.media_seconds() == 3600
 
 
 # --- Text lessons -------------------------------------------------------------------------------
@@ -531,3 +530,106 @@ def test_no_limit_means_attempts_are_never_counted_down(member, quiz_course):
         submit(member, lesson, 0)
     assert quiz_attempts_left(person=member, lesson=lesson) is None
     assert submit(member, lesson, 4).passed is True
+
+
+# --- What the completion checks answer, and the editor's later changes -----------------------
+
+
+def test_the_checks_say_a_lesson_and_its_course_are_done_once_they_are(member):
+    course = course_of(0, hours=Decimal("1"))
+    lesson = course.lessons().get()
+    enrollment = enrol(member, course)
+    progress = LessonProgress.objects.create(person=member, lesson=lesson, last_heartbeat_at=T0)
+    facts = live_lesson_facts(lesson.pk)
+
+    first = lesson_completion_check(progress=progress, enrollment=enrollment, facts=facts, at=T0)
+    again = lesson_completion_check(progress=progress, enrollment=enrollment, facts=facts, at=T0)
+
+    assert (first, again) == (True, True)
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.COMPLETED
+
+
+def test_finishing_the_last_lesson_answers_that_the_course_is_completed(member):
+    course = course_of(600)
+    lesson = course.lessons().get()
+    enrollment = enrol(member, course)
+    LessonProgress.objects.create(person=member, lesson=lesson, completed_at=T0)
+
+    assert course_completion_check(enrollment=enrollment, at=T0) is True
+
+
+def test_a_lesson_opened_but_not_finished_keeps_the_course_open(member):
+    course = course_of(600, 600)
+    enrollment = enrol(member, course)
+    first, second = course.lessons()
+    LessonProgress.objects.create(person=member, lesson=first, completed_at=T0)
+    LessonProgress.objects.create(person=member, lesson=second, seconds_credited=300)
+
+    assert course_completion_check(enrollment=enrollment, at=T0) is False
+    assert not StudyHoursEntry.objects.filter(person=member).exists()
+
+
+@pytest.mark.parametrize("sent, kept", [(0, 0), (-20, 0), (250, 250), (9999, 600)])
+def test_the_resume_position_is_where_the_learner_is_within_the_media(member, sent, kept):
+    course = course_of(600, 600)
+    enrol(member, course)
+    lesson = course.lessons().first()
+
+    beat = heartbeat_record(
+        person=member, lesson_id=lesson.pk, position_seconds=sent, playing=True, at=T0
+    )
+
+    assert beat.progress.position_seconds == kept
+    assert LessonProgress.objects.get(person=member, lesson=lesson).position_seconds == kept
+
+
+def test_an_enrolment_no_longer_completed_gives_back_its_hours(member):
+    course = course_of(0, hours=Decimal("1"))
+    enrollment = enrol(member, course)
+    finish_every_lesson(member, course, at=T0)
+    other = course_of(0, hours=Decimal("2"))
+    enrol(member, other)
+    finish_every_lesson(member, other, at=T0)
+    enrollment.refresh_from_db()
+
+    enrollment.status = Enrollment.Status.WITHDRAWN
+    enrollment.save()
+    enrollment_ledger_sync(enrollment)
+
+    entries = StudyHoursEntry.objects.filter(person=member)
+    assert [(e.hours, e.source_id) for e in entries] == [
+        (Decimal("2"), Enrollment.objects.get(course=other).pk)
+    ]
+
+
+def test_the_editor_changing_a_courses_hours_changes_what_completions_credit(
+    member, village_a, tasks_run_here
+):
+    neighbour = PersonFactory(village=village_a, is_party_member=True)
+    course = course_of(0, hours=Decimal("1"))
+    for person in (member, neighbour):
+        enrol(person, course)
+        finish_every_lesson(person, course, at=T0)
+
+    with tasks_run_here():
+        course.study_hours = Decimal("2.5")
+        course.save_revision().publish()
+
+    entries = StudyHoursEntry.objects.filter(source_kind=StudyHoursEntry.Source.COURSE)
+    assert sorted((e.person_id, e.hours, e.date) for e in entries) == sorted(
+        (person.pk, Decimal("2.5"), datetime.date(2026, 3, 5)) for person in (member, neighbour)
+    )
+
+
+def test_a_lesson_added_later_changes_what_a_derived_course_credits(member, tasks_run_here):
+    minutes_per_study_hour(60)
+    course = course_of(3600)  # 1 study hour of media
+    enrol(member, course)
+    finish_every_lesson(member, course, at=T0)
+
+    with tasks_run_here():
+        lesson = build.lesson(course, "补充课", media_seconds=1800)
+        lesson.save_revision().publish()
+
+    assert credited_entry(member).hours == Decimal("1.5")
