@@ -1,13 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
+from lms.errors import UserFacingError
 
-class AttendanceError(Exception):
+
+class AttendanceError(UserFacingError):
     """A rule about sessions or attendance was broken; the message is for the user."""
-
-    default_message = _("The request could not be completed.")
-
-    def __init__(self, message=None):
-        super().__init__(str(message or self.default_message))
 
 
 class SessionCancelled(AttendanceError):
@@ -31,10 +28,6 @@ class SessionHasAttendance(AttendanceError):
 
 class BookingConflict(AttendanceError):
     default_message = _("The venue or the trainer is already booked at that time.")
-
-
-class AmbiguousPerson(AttendanceError):
-    default_message = _("Several people match; choose the right one.")
 
 
 class SignInExpired(SignInRefused):

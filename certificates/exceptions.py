@@ -1,13 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
+from lms.errors import UserFacingError
 
-class CertificateError(Exception):
+
+class CertificateError(UserFacingError):
     """A rule about certificates was broken; the message is for the user."""
 
     default_message = _("The certificate could not be issued.")
-
-    def __init__(self, message=None):
-        super().__init__(str(message or self.default_message))
 
 
 class NoTemplate(CertificateError):

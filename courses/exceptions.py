@@ -1,13 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
+from lms.errors import UserFacingError
 
-class StudyError(Exception):
+
+class StudyError(UserFacingError):
     """A rule of online study was broken; the message is for the learner."""
-
-    default_message = _("The request could not be completed.")
-
-    def __init__(self, message=None):
-        super().__init__(str(message or self.default_message))
 
 
 class CourseNotOpen(StudyError):

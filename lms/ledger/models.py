@@ -21,7 +21,6 @@ class StudyHoursEntry(models.Model):
     class Source(models.TextChoices):
         ATTENDANCE = "attendance", _("attendance at a session")
         COURSE = "course", _("completed course")
-        LESSON = "lesson", _("completed lesson")
 
     person = models.ForeignKey(
         "people.Person",

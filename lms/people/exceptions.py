@@ -1,13 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
+from lms.errors import UserFacingError
 
-class PeopleError(Exception):
+
+class PeopleError(UserFacingError):
     """A rule about people was broken; the message is for the user."""
-
-    default_message = _("The request could not be completed.")
-
-    def __init__(self, message=None):
-        super().__init__(str(message or self.default_message))
 
 
 class LoginLocked(PeopleError):

@@ -111,12 +111,6 @@ def people_matching(people: QuerySet[Person], *, query: str, user) -> QuerySet[P
     return people.filter(condition)
 
 
-def user_can_see_person(user, person: Person) -> bool:
-    if user_role(user) == Role.ADMINISTRATOR:
-        return True
-    return person.village_id in visible_village_ids(user)
-
-
 def person_for_user(user) -> Person | None:
     """The roster record behind an account, or None. Free for a session's user, whom the
     login backend reads together with the person; one query otherwise (API tokens)."""
