@@ -23,8 +23,8 @@ from lms.people.models import Village
 from lms.people.permissions import VillageScopedPolicy
 from lms.people.selectors import villages_visible_to
 
-from . import admin_imports, admin_views
-from .admin_forms import SessionAdminForm
+from .admin import calendar, chooser, common, imports, invitations, sessions, sheets
+from .admin.forms import SessionAdminForm
 from .models import AttendanceRecord, SessionKind, TrainingSession
 from .selectors import sessions_visible_to
 
@@ -66,12 +66,12 @@ class SessionViewSet(ScopedModelViewSet):
     menu_label = gettext_lazy("Sessions")
     menu_order = 100
     add_to_admin_menu = False
-    index_view_class = admin_views.SessionIndexView
-    add_view_class = admin_views.SessionCreateView
-    edit_view_class = admin_views.SessionEditView
-    copy_view_class = admin_views.SessionCopyView
-    delete_view_class = admin_views.SessionDeleteView
-    inspect_view_class = admin_views.SessionInspectView
+    index_view_class = sessions.SessionIndexView
+    add_view_class = sessions.SessionCreateView
+    edit_view_class = sessions.SessionEditView
+    copy_view_class = sessions.SessionCopyView
+    delete_view_class = sessions.SessionDeleteView
+    inspect_view_class = sessions.SessionInspectView
     inspect_view_enabled = True
     list_per_page = 50
     filterset_class = SessionFilterSet
@@ -82,7 +82,7 @@ class SessionViewSet(ScopedModelViewSet):
         Column(
             "starts_at",
             label=gettext_lazy("starts at"),
-            accessor=lambda session: admin_views.local(session.starts_at),
+            accessor=lambda session: common.local(session.starts_at),
             sort_key="starts_at",
         ),
         "village",
@@ -176,7 +176,7 @@ class SessionViewSet(ScopedModelViewSet):
                     [
                         FieldPanel(
                             "trainer_person",
-                            widget=admin_views.person_chooser_viewset.widget_class,
+                            widget=chooser.person_chooser_viewset.widget_class,
                         ),
                         FieldPanel("trainer_name"),
                     ],
@@ -207,19 +207,19 @@ class SessionViewSet(ScopedModelViewSet):
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
-            path("series/new/", admin_views.SessionSeriesCreateView.as_view(), name="add_series"),
-            path("<int:pk>/cancel/", admin_views.SessionCancelView.as_view(), name="cancel"),
-            path("<int:pk>/roster/", admin_views.SessionRosterView.as_view(), name="roster"),
+            path("series/new/", sessions.SessionSeriesCreateView.as_view(), name="add_series"),
+            path("<int:pk>/cancel/", sessions.SessionCancelView.as_view(), name="cancel"),
+            path("<int:pk>/roster/", invitations.SessionRosterView.as_view(), name="roster"),
             path(
                 "<int:pk>/roster/<int:registration_pk>/cancel/",
-                admin_views.RegistrationCancelView.as_view(),
+                invitations.RegistrationCancelView.as_view(),
                 name="registration_cancel",
             ),
-            path("<int:pk>/sheet.pdf", admin_views.SheetPdfView.as_view(), name="sheet_pdf"),
-            path("<int:pk>/photos/", admin_views.SheetPhotoUploadView.as_view(), name="photos"),
+            path("<int:pk>/sheet.pdf", sheets.SheetPdfView.as_view(), name="sheet_pdf"),
+            path("<int:pk>/photos/", sheets.SheetPhotoUploadView.as_view(), name="photos"),
             path(
                 "<int:pk>/photos/<int:photo_pk>/",
-                admin_views.SheetPhotoView.as_view(),
+                sheets.SheetPhotoView.as_view(),
                 name="photo",
             ),
         ]
@@ -227,7 +227,7 @@ class SessionViewSet(ScopedModelViewSet):
 
 class CalendarMenuItem(MenuItem):
     def is_shown(self, request):
-        return admin_views.session_policy().user_has_any_permission(
+        return common.session_policy().user_has_any_permission(
             request.user, ["view", "add", "change", "delete"]
         )
 
@@ -241,7 +241,7 @@ class CalendarViewSet(ViewSet):
     menu_item_class = CalendarMenuItem
 
     def get_urlpatterns(self):
-        return [path("", admin_views.SessionCalendarView.as_view(), name="index")]
+        return [path("", calendar.SessionCalendarView.as_view(), name="index")]
 
 
 # --- Attendance records (read only: they change through sign-in, roll-call and import) --------
@@ -276,16 +276,16 @@ class AttendanceRecordIndexView(ScopedIndexView):
 
     def to_row_dict(self, item):
         values = {
-            "session__starts_at": admin_views.local(item.session.starts_at),
+            "session__starts_at": common.local(item.session.starts_at),
             "session": item.session.topic,
             "session__village": item.session.village.name,
             "person": item.person.name,
             "person__village": item.person.village.name,
             "status": item.get_status_display(),
             "method": item.get_method_display(),
-            "signed_in_at": admin_views.local(item.signed_in_at),
+            "signed_in_at": common.local(item.signed_in_at),
             "excused_by": item.excused_by,
-            "recorded_by": admin_views.user_label(item.recorded_by),
+            "recorded_by": common.user_label(item.recorded_by),
         }
         return {field: values[field] for field in self.list_export}
 
@@ -313,7 +313,7 @@ class AttendanceRecordViewSet(ScopedModelViewSet):
         Column(
             "signed_in_at",
             label=gettext_lazy("signed in at"),
-            accessor=lambda record: admin_views.local(record.signed_in_at),
+            accessor=lambda record: common.local(record.signed_in_at),
         ),
     ]
     list_export = [
@@ -413,13 +413,13 @@ class TrainingGroup(ModelViewSetGroup):
 
 @hooks.register("register_admin_viewset")
 def register_training_viewsets():
-    return [TrainingGroup(), admin_views.person_chooser_viewset]
+    return [TrainingGroup(), chooser.person_chooser_viewset]
 
 
 @hooks.register("register_admin_urls")
 def register_attendance_admin_urls():
     """The imports under /admin/attendance/: the year's plan and a paper sign-in sheet."""
-    return admin_imports.urlpatterns
+    return imports.urlpatterns
 
 
 @hooks.register("register_log_actions")

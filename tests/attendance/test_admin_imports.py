@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from attendance.admin_imports import plan_import_header_button, sheet_import_button
+from attendance.admin.imports import plan_import_header_button, sheet_import_button
 from attendance.models import AttendanceRecord, TrainingSession
 from attendance.services import attendance_mark
 from lms.people.models import Person

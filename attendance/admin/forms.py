@@ -21,8 +21,8 @@ from lms.people.selectors import (
     villages_visible_to,
 )
 
-from . import scheduling
-from .models import SessionKind, TrainingSession
+from .. import scheduling
+from ..models import SessionKind, TrainingSession
 
 WEEKDAY_CHOICES = list(WEEKDAYS.items())  # 0 = Monday, Django's own translated names
 

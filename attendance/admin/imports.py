@@ -50,17 +50,17 @@ from lms.people.selectors import (
 )
 from lms.people.tables import TableError
 
-from .admin_views import (
-    _PermissionMixin,
-    _SessionPageMixin,
+from ..exceptions import AttendanceError
+from ..models import AttendanceRecord, SessionKind, TrainingSession
+from ..plan_import import SessionPlan, session_import_apply, session_import_plan
+from ..sheet_import import SheetPlan, sheet_import_apply, sheet_import_plan
+from .common import (
+    PermissionMixin,
+    SessionPageMixin,
     local,
     session_policy,
     session_url,
 )
-from .exceptions import AttendanceError
-from .models import AttendanceRecord, SessionKind, TrainingSession
-from .plan_import import SessionPlan, session_import_apply, session_import_plan
-from .sheet_import import SheetPlan, sheet_import_apply, sheet_import_plan
 
 NAMESPACE = "attendance_imports"
 PLAN_TOKEN_SALT = "attendance.admin_imports.plan"
@@ -196,7 +196,7 @@ def plan_import_header_button(user) -> HeaderButton | None:
     )
 
 
-class _PlanImportMixin(_PermissionMixin, WagtailAdminTemplateMixin):
+class _PlanImportMixin(PermissionMixin, WagtailAdminTemplateMixin):
     permission_action = "add"
     page_title = gettext_lazy("Import training plan")
     header_icon = "upload"
@@ -371,7 +371,7 @@ def sheet_import_button(user, session: TrainingSession) -> Button | None:
     )
 
 
-class _SheetImportMixin(_SessionPageMixin):
+class _SheetImportMixin(SessionPageMixin):
     permission_action = "change"
     page_title = gettext_lazy("Import sign-in sheet")
     header_icon = "upload"

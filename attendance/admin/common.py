@@ -1,0 +1,109 @@
+"""What every admin page about sessions shares: their URLs and permission policy, dates on
+the township's clock, who did something by name, and the 403 and scope of a session page."""
+
+import datetime
+
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.permissions import policy_registry
+
+from ..models import (
+    TrainingSession,
+)
+from ..selectors import sessions_visible_to
+
+SESSIONS = "training_sessions"  # the sessions viewset's URL namespace
+CALENDAR = "attendance_calendar"
+
+
+def session_url(name: str, *args) -> str:
+    return reverse(f"{SESSIONS}:{name}", args=args)
+
+
+def session_policy():
+    return policy_registry.get_by_type(TrainingSession)
+
+
+def user_label(user) -> str:
+    """Who did something, by name. Never a villager's user name: it is their phone number."""
+    if user is None:
+        return ""
+    person = getattr(user, "person", None)  # RelatedObjectDoesNotExist is an AttributeError
+    if person is not None:
+        return person.name
+    return user.get_full_name() or user.get_username()
+
+
+def local(value: datetime.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return timezone.localtime(value).strftime(fmt) if value else ""
+
+
+# --- 403 and scope ----------------------------------------------------------------------------
+
+
+class PermissionMixin:
+    """Answer 403 to users without the model permission before anything is looked up."""
+
+    permission_action = "view"
+
+    def user_is_allowed(self, user) -> bool:
+        policy = session_policy()
+        if self.permission_action == "view":
+            return policy.user_has_any_permission(user, ["view", "add", "change", "delete"])
+        return policy.user_has_permission(user, self.permission_action)
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.user_is_allowed(request.user):
+            title = _("Permission denied")
+            return TemplateResponse(
+                request,
+                "people/admin/forbidden.html",
+                {"page_title": title, "header_title": title, "header_icon": "warning"},
+                status=403,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SessionPageMixin(PermissionMixin, WagtailAdminTemplateMixin):
+    """A page about one session in scope: breadcrumbs Home › Training sessions › session."""
+
+    header_icon = "date"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.session_pk = kwargs["pk"]
+
+    @cached_property
+    def session(self) -> TrainingSession:
+        session = (
+            sessions_visible_to(self.request.user)
+            .select_related("village", "kind", "trainer_person")
+            .filter(pk=self.session_pk)
+            .first()
+        )
+        if session is None:
+            raise Http404
+        return session
+
+    def get_page_subtitle(self):
+        return str(self.session)
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {
+                "url": session_url("index"),
+                "label": capfirst(TrainingSession._meta.verbose_name_plural),
+            },
+            {"url": session_url("inspect", self.session.pk), "label": str(self.session)},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(session=self.session, **kwargs)
