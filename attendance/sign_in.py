@@ -241,14 +241,14 @@ def _code_client(user, session_key: str) -> str:
     return f"session:{session_key or '-'}"
 
 
-def _count_failure(key: str) -> int:
+def _count_failure(key: str) -> None:
+    """One more wrong code; the count lapses CODE_FAILURE_SECONDS after the first."""
     if cache.add(key, 1, CODE_FAILURE_SECONDS):
-        return 1
+        return
     try:
-        return cache.incr(key)
+        cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, CODE_FAILURE_SECONDS)
-        return 1
 
 
 def sign_in_code_redeem(
@@ -333,7 +333,6 @@ def walk_in_villages(session: TrainingSession) -> QuerySet[Village]:
     return Village.objects.filter(township_id=session.village.township_id).order_by("name")
 
 
-@transaction.atomic
 def walk_in_sign_in(
     *,
     session: TrainingSession,
@@ -348,36 +347,38 @@ def walk_in_sign_in(
     their village and signed in. Several fit: nobody is created or signed in; the
     organizer is asked (a PendingWalkIn) and the attendee is sent to the desk.
     """
-    at = _now(at)
-    _refuse_unless_open(session, SIGN_IN, at)
-    name = normalize_name(name)
-    if not name:
-        raise SignInRefused(_("Enter your full name."))
-    if village.township_id != session.village.township_id:
-        raise SignInRefused(_("Choose one of the township's villages."))
-    # Two taps of "sign in" from a new face must not add them to the roster twice:
-    # walk-ins of one village take turns (a row lock; SQLite serialises writes anyway).
-    Village.objects.select_for_update().filter(pk=village.pk).first()
-    match = match_person(name=name, village=village, phone=phone)
-    if match.is_ambiguous:
-        pending, _created = PendingWalkIn.objects.get_or_create(
-            session=session,
-            village=village,
-            name=name,
-            phone=match.phone,
-            status=PendingWalkIn.Status.PENDING,
-            defaults={"arrived_at": at},
+    with transaction.atomic():
+        at = _now(at)
+        _refuse_unless_open(session, SIGN_IN, at)
+        name = normalize_name(name)
+        if not name:
+            raise SignInRefused(_("Enter your full name."))
+        if village.township_id != session.village.township_id:
+            raise SignInRefused(_("Choose one of the township's villages."))
+        # Two taps of "sign in" from a new face must not add them to the roster twice:
+        # walk-ins of one village take turns (a row lock; SQLite serialises writes anyway).
+        Village.objects.select_for_update().filter(pk=village.pk).first()
+        match = match_person(name=name, village=village, phone=phone)
+        if match.is_ambiguous:
+            pending, _created = PendingWalkIn.objects.get_or_create(
+                session=session,
+                village=village,
+                name=name,
+                phone=match.phone,
+                status=PendingWalkIn.Status.PENDING,
+                defaults={"arrived_at": at},
+            )
+            return WalkInResult(pending=pending)
+        person, created = match.person, False
+        if person is None:
+            person = person_save(person=Person(name=name, village=village, phone=match.phone))
+            created = True
+        record, newly = attendance_sign_in(
+            session=session, person=person, method=Method.WALK_IN, at=at
         )
-        return WalkInResult(pending=pending)
-    person, created = match.person, False
-    if person is None:
-        person = person_save(person=Person(name=name, village=village, phone=match.phone))
-        created = True
-    record, newly = attendance_sign_in(session=session, person=person, method=Method.WALK_IN, at=at)
-    return WalkInResult(record=record, person=person, person_created=created, newly=newly)
+        return WalkInResult(record=record, person=person, person_created=created, newly=newly)
 
 
-@transaction.atomic
 def walk_in_sign_out(
     *,
     session: TrainingSession,
@@ -388,21 +389,22 @@ def walk_in_sign_out(
 ) -> tuple[AttendanceRecord, bool]:
     """Sign out someone without an account; of the people the name fits, only those who
     signed in to this session can be meant, which usually settles a shared name."""
-    at = _now(at)
-    _refuse_unless_open(session, SIGN_OUT, at)
-    match = match_person(name=name, village=village, phone=phone)
-    people = [match.person] if match.person else match.candidates
-    signed_in = list(
-        AttendanceRecord.objects.filter(
-            session=session, person__in=people, status__in=AttendanceRecord.CAME
-        ).select_related("person")
-    )
-    if len(signed_in) != 1:
-        raise SignInRefused(
-            _("We could not find your sign-in for this session. Ask the staff at the desk.")
+    with transaction.atomic():
+        at = _now(at)
+        _refuse_unless_open(session, SIGN_OUT, at)
+        match = match_person(name=name, village=village, phone=phone)
+        people = [match.person] if match.person else match.candidates
+        signed_in = list(
+            AttendanceRecord.objects.filter(
+                session=session, person__in=people, status__in=AttendanceRecord.CAME
+            ).select_related("person")
         )
-    grant = SignInGrant(session=session, direction=SIGN_OUT, method=Method.WALK_IN)
-    return sign_in_grant_use(grant=grant, person=signed_in[0].person, at=at)
+        if len(signed_in) != 1:
+            raise SignInRefused(
+                _("We could not find your sign-in for this session. Ask the staff at the desk.")
+            )
+        grant = SignInGrant(session=session, direction=SIGN_OUT, method=Method.WALK_IN)
+        return sign_in_grant_use(grant=grant, person=signed_in[0].person, at=at)
 
 
 def walk_in_candidates(pending: PendingWalkIn) -> list[Person]:
@@ -414,44 +416,44 @@ def walk_in_candidates(pending: PendingWalkIn) -> list[Person]:
     )
 
 
-@transaction.atomic
 def walk_in_resolve(
     *, pending: PendingWalkIn, person: Person | None, by
 ) -> tuple[AttendanceRecord, Person]:
     """The organizer says who a pending walk-in is (None: a new person) and signs them in,
     as of when they arrived."""
-    pending = (
-        PendingWalkIn.objects.select_for_update()
-        .select_related("session__village")
-        .get(pk=pending.pk)
-    )
-    if pending.status != PendingWalkIn.Status.PENDING:
-        raise WalkInClosed()
-    if person is None:
-        person = person_save(
-            person=Person(name=pending.name, village_id=pending.village_id, phone=pending.phone)
+    with transaction.atomic():
+        pending = (
+            PendingWalkIn.objects.select_for_update()
+            .select_related("session__village")
+            .get(pk=pending.pk)
         )
-    elif person.pk not in {candidate.pk for candidate in walk_in_candidates(pending)}:
-        raise WalkInClosed(_("Choose one of the people listed, or a new person."))
-    record, _newly = attendance_sign_in(
-        session=pending.session,
-        person=person,
-        method=Method.WALK_IN,
-        by=by,
-        at=pending.arrived_at,
-    )
-    _close_pending(pending, status=PendingWalkIn.Status.RESOLVED, person=person, by=by)
-    return record, person
+        if pending.status != PendingWalkIn.Status.PENDING:
+            raise WalkInClosed()
+        if person is None:
+            person = person_save(
+                person=Person(name=pending.name, village_id=pending.village_id, phone=pending.phone)
+            )
+        elif person.pk not in {candidate.pk for candidate in walk_in_candidates(pending)}:
+            raise WalkInClosed(_("Choose one of the people listed, or a new person."))
+        record, _newly = attendance_sign_in(
+            session=pending.session,
+            person=person,
+            method=Method.WALK_IN,
+            by=by,
+            at=pending.arrived_at,
+        )
+        _close_pending(pending, status=PendingWalkIn.Status.RESOLVED, person=person, by=by)
+        return record, person
 
 
-@transaction.atomic
 def walk_in_dismiss(*, pending: PendingWalkIn, by) -> PendingWalkIn:
     """The organizer found nobody at the desk, or the entry was a mistake."""
-    pending = PendingWalkIn.objects.select_for_update().get(pk=pending.pk)
-    if pending.status != PendingWalkIn.Status.PENDING:
-        raise WalkInClosed()
-    _close_pending(pending, status=PendingWalkIn.Status.DISMISSED, person=None, by=by)
-    return pending
+    with transaction.atomic():
+        pending = PendingWalkIn.objects.select_for_update().get(pk=pending.pk)
+        if pending.status != PendingWalkIn.Status.PENDING:
+            raise WalkInClosed()
+        _close_pending(pending, status=PendingWalkIn.Status.DISMISSED, person=None, by=by)
+        return pending
 
 
 def _close_pending(pending: PendingWalkIn, *, status: str, person, by) -> None:
@@ -501,30 +503,30 @@ def person_code_sign_in(
 # --- Rating a session ------------------------------------------------------------------------
 
 
-@transaction.atomic
 def evaluation_submit(
     *, session: TrainingSession, person: Person, satisfaction: int, comment: str = ""
 ) -> Evaluation:
     """An attendee rates a session once: 满意度 1–5 and an optional comment."""
-    if session.status == session.Status.CANCELLED:
-        raise SessionCancelled()
-    if not 1 <= int(satisfaction) <= 5:
-        raise EvaluationRefused(_("Choose a rating from 1 to 5."))
-    came = AttendanceRecord.objects.filter(
-        session=session, person=person, status__in=AttendanceRecord.CAME
-    ).exists()
-    if not came:
-        raise EvaluationRefused()
-    try:
-        with transaction.atomic():
-            return Evaluation.objects.create(
-                session=session,
-                person=person,
-                satisfaction=int(satisfaction),
-                comment=(comment or "").strip()[:1000],
-            )
-    except IntegrityError:
-        raise EvaluationRefused(_("You have already rated this session. Thank you.")) from None
+    with transaction.atomic():
+        if session.status == session.Status.CANCELLED:
+            raise SessionCancelled()
+        if not 1 <= int(satisfaction) <= 5:
+            raise EvaluationRefused(_("Choose a rating from 1 to 5."))
+        came = AttendanceRecord.objects.filter(
+            session=session, person=person, status__in=AttendanceRecord.CAME
+        ).exists()
+        if not came:
+            raise EvaluationRefused()
+        try:
+            with transaction.atomic():
+                return Evaluation.objects.create(
+                    session=session,
+                    person=person,
+                    satisfaction=int(satisfaction),
+                    comment=(comment or "").strip()[:1000],
+                )
+        except IntegrityError:
+            raise EvaluationRefused(_("You have already rated this session. Thank you.")) from None
 
 
 # --- Reads for the organizer's screen and roll-call ------------------------------------------
@@ -583,7 +585,8 @@ def screen_state(*, session: TrainingSession, at: datetime.datetime | None = Non
     A fixed number of queries, however many people have arrived.
     """
     at = _now(at)
-    sign_in_open = sign_in_window_message(session, at) is None
+    sign_in_refusal = sign_in_window_message(session, at)
+    sign_in_open = sign_in_refusal is None
     sign_out_open = session.requires_sign_out and sign_out_window_message(session, at) is None
     return ScreenState(
         session=session,
@@ -594,7 +597,7 @@ def screen_state(*, session: TrainingSession, at: datetime.datetime | None = Non
             if sign_out_open
             else None
         ),
-        message="" if sign_in_open else (sign_in_window_message(session, at) or ""),
+        message=sign_in_refusal or "",
         seconds_left=window_seconds_left(at),
         counts=session_counts(session),
         arrivals=session_arrivals(session),
