@@ -163,8 +163,9 @@ class TrainingSession(models.Model):
         return self.starts_at + datetime.timedelta(minutes=self.late_after)
 
     def sign_in_is_open(self, now: datetime.datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return self.status != self.Status.CANCELLED and self.sign_in_opens_at <= now <= self.ends_at
+        from .windows import sign_in_window_message
+
+        return sign_in_window_message(self, now or timezone.now()) is None
 
     @property
     def local_date(self) -> datetime.date:

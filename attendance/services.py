@@ -7,7 +7,7 @@ ends in `attendance_mark` or `attendance_sign_in`, so the rules live here once.
 import datetime
 
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.ledger.models import StudyHoursEntry
@@ -15,6 +15,7 @@ from lms.ledger.services import ledger_record, ledger_withdraw
 
 from .exceptions import SessionCancelled, SessionHasAttendance, SignInNotOpen
 from .models import AttendanceChange, AttendanceRecord, TrainingSession
+from .windows import sign_in_window_message
 
 Status = AttendanceRecord.Status
 Method = AttendanceRecord.Method
@@ -113,20 +114,6 @@ def attendance_mark(
         if status in AttendanceRecord.CAME:
             _mark_held(session)
         return record
-
-
-def sign_in_window_message(session: TrainingSession, now: datetime.datetime) -> str | None:
-    """Why sign-in is refused now, in the user's words; None when it is open."""
-    if session.status == session.Status.CANCELLED:
-        return str(SessionCancelled.default_message)
-    if now < session.sign_in_opens_at:
-        opens = timezone.localtime(session.sign_in_opens_at)
-        return _("Sign-in opens at %(time)s.") % {
-            "time": formats.date_format(opens, "DATETIME_FORMAT")
-        }
-    if now > session.ends_at:
-        return _("This session has ended; sign-in is closed. Ask the organizer to record you.")
-    return None
 
 
 def attendance_sign_in(

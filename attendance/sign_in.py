@@ -43,7 +43,8 @@ from .exceptions import (
 from .matching import match_person
 from .models import AttendanceRecord, Evaluation, PendingWalkIn, Registration, TrainingSession
 from .selectors import session_counts, session_evaluation_summary
-from .services import attendance_sign_in, attendance_sign_out, sign_in_window_message
+from .services import attendance_sign_in, attendance_sign_out
+from .windows import sign_in_window_message, sign_out_window_message
 
 Method = AttendanceRecord.Method
 
@@ -53,7 +54,6 @@ SIGN_OUT = "o"
 CODE_DIGITS = 6
 PERSON_CHECK_DIGITS = 4
 # Signing out stays open this long after the end, for the queue at the door.
-SIGN_OUT_GRACE = datetime.timedelta(minutes=30)
 # Wrong codes are counted against whoever types them (their account; without a login, the
 # browser's session) and against the network address they come from. The first stops a
 # guesser within a few tries. A whole village reaches the internet through one carrier
@@ -112,17 +112,6 @@ def sign_in_token_make(
     window = _window(_now(at))
     signature = _token_signature(direction, session.pk, window)
     return f"{direction}{int_to_base36(session.pk)}.{int_to_base36(window)}.{signature}"
-
-
-def sign_out_window_message(session: TrainingSession, now: datetime.datetime) -> str | None:
-    """Why signing out is refused now; None when it is open."""
-    if session.status == session.Status.CANCELLED:
-        return str(SessionCancelled.default_message)
-    if now < session.sign_in_opens_at:
-        return sign_in_window_message(session, now)
-    if now > session.ends_at + SIGN_OUT_GRACE:
-        return _("Signing out of this session has closed.")
-    return None
 
 
 def _refuse_unless_open(session: TrainingSession, direction: str, at) -> None:

@@ -17,8 +17,8 @@ from attendance.services import (
     attendance_sign_in,
     attendance_sign_out,
     session_close,
-    sign_in_window_message,
 )
+from attendance.windows import sign_in_window_message
 from lms.ledger.models import StudyHoursEntry
 from tests.factories.attendance import TrainingSessionFactory
 from tests.factories.people import PersonFactory, UserFactory

@@ -17,7 +17,7 @@ from django.test import override_settings
 from django.utils import translation
 from django.utils.http import int_to_base36
 
-from attendance import sign_in
+from attendance import sign_in, windows
 from attendance.exceptions import (
     CodeGuessingBlocked,
     EvaluationRefused,
@@ -195,7 +195,7 @@ def test_a_token_is_read_at_the_moment_given(tomorrow):
 
 
 def test_the_sign_out_code_works_until_half_an_hour_after_the_end(leaving):
-    closes = END + sign_in.SIGN_OUT_GRACE
+    closes = END + windows.SIGN_OUT_GRACE
     last = sign_in.sign_in_token_make(session=leaving, direction=sign_in.SIGN_OUT, at=closes)
     late = sign_in.sign_in_token_make(
         session=leaving, direction=sign_in.SIGN_OUT, at=closes + SECOND
@@ -215,21 +215,21 @@ def test_the_sign_out_code_works_until_half_an_hour_after_the_end(leaving):
 
 def test_signing_out_opens_with_sign_in_and_closes_half_an_hour_after_the_end(leaving):
     opens = leaving.sign_in_opens_at  # 07:30
-    closes = END + sign_in.SIGN_OUT_GRACE
+    closes = END + windows.SIGN_OUT_GRACE
 
-    assert sign_in.sign_out_window_message(leaving, opens) is None
-    assert sign_in.sign_out_window_message(leaving, END + MINUTE) is None
-    assert sign_in.sign_out_window_message(leaving, closes) is None
-    assert sign_in.sign_out_window_message(leaving, opens - SECOND) == (
+    assert windows.sign_out_window_message(leaving, opens) is None
+    assert windows.sign_out_window_message(leaving, END + MINUTE) is None
+    assert windows.sign_out_window_message(leaving, closes) is None
+    assert windows.sign_out_window_message(leaving, opens - SECOND) == (
         "签到将于 2026年3月5日 07:30 开始。"
     )
-    assert sign_in.sign_out_window_message(leaving, closes + SECOND) == SIGN_OUT_CLOSED
+    assert windows.sign_out_window_message(leaving, closes + SECOND) == SIGN_OUT_CLOSED
 
 
 def test_signing_out_of_a_cancelled_session_says_it_was_cancelled(village_a):
     cancelled = TrainingSessionFactory(village=village_a, status=TrainingSession.Status.CANCELLED)
 
-    assert sign_in.sign_out_window_message(cancelled, NOW) == CANCELLED
+    assert windows.sign_out_window_message(cancelled, NOW) == CANCELLED
 
 
 # --- Using a grant: signing in and out -------------------------------------------------------
@@ -264,7 +264,7 @@ def test_signing_out_after_the_grace_half_hour_is_refused(leaving, farmer):
 
     with pytest.raises(SignInNotOpen) as error:
         sign_in.sign_in_grant_use(
-            grant=grant, person=farmer, at=END + sign_in.SIGN_OUT_GRACE + SECOND
+            grant=grant, person=farmer, at=END + windows.SIGN_OUT_GRACE + SECOND
         )
 
     assert str(error.value) == SIGN_OUT_CLOSED
