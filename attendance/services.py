@@ -1,7 +1,8 @@
 """Writing attendance: one record per person per session, every change kept, hours credited.
 
 Every way of signing in (QR, code, walk-in, roll-call, paper sheet, a person's own code)
-ends in `attendance_mark` or `attendance_sign_in`, so the rules live here once.
+ends in `attendance_mark` or `attendance_sign_in`, and every change of a record, signing out
+and closing included, in `_record_write`, so the rules live here once.
 """
 
 import datetime
@@ -34,15 +35,28 @@ def _record_for_update(*, session, person, status, method) -> tuple[AttendanceRe
     )
 
 
-def _log_change(record, *, before: str, method: str, by, note: str = "") -> None:
+def _user_or_none(by):
+    """Who acted, as a user to store; None for no one logged in (a QR scan, a visitor)."""
+    return by if by is not None and by.is_authenticated else None
+
+
+def _record_write(record, *, session, before: str, method: str, by, note: str = "") -> None:
+    """The one writer every way of marking attendance ends in: save the record, keep the
+    change in its history (from, to, how, who), credit or withdraw the session's hours, and
+    count the session as held once someone came."""
+    record.save()
     AttendanceChange.objects.create(
         record=record,
         from_status=before,
         to_status=record.status,
         method=method,
-        changed_by=by if by is not None and by.is_authenticated else None,
+        changed_by=_user_or_none(by),
         note=note[:200],
     )
+    record.session = session
+    attendance_ledger_sync(record)
+    if record.status in AttendanceRecord.CAME:
+        _mark_held(session)
 
 
 def attendance_ledger_sync(record: AttendanceRecord) -> None:
@@ -106,13 +120,8 @@ def attendance_mark(
         if status in AttendanceRecord.CAME and record.signed_in_at is None:
             record.signed_in_at = at
         record.excused_by = excused_by if status == Status.EXCUSED else ""
-        record.recorded_by = by if by is not None and by.is_authenticated else None
-        record.save()
-        _log_change(record, before=before, method=method, by=by, note=note)
-        record.session = session
-        attendance_ledger_sync(record)
-        if status in AttendanceRecord.CAME:
-            _mark_held(session)
+        record.recorded_by = _user_or_none(by)
+        _record_write(record, session=session, before=before, method=method, by=by, note=note)
         return record
 
 
@@ -144,12 +153,8 @@ def attendance_sign_in(
         record.method = method
         record.signed_in_at = at
         record.excused_by = ""
-        record.recorded_by = by if by is not None and by.is_authenticated else None
-        record.save()
-        _log_change(record, before=before, method=method, by=by)
-        record.session = session
-        attendance_ledger_sync(record)
-        _mark_held(session)
+        record.recorded_by = _user_or_none(by)
+        _record_write(record, session=session, before=before, method=method, by=by)
         return record, True
 
 
@@ -167,14 +172,18 @@ def attendance_sign_out(
         if record is None:
             return None
         record.signed_out_at = at
-        before = record.status
-        if at < session.ends_at - LEAVE_EARLY_MARGIN:
-            record.status = Status.LEFT_EARLY
-        record.save()
-        if before != record.status:
-            _log_change(record, before=before, method=method, by=by, note=_("signed out early"))
-            record.session = session
-            attendance_ledger_sync(record)
+        if at >= session.ends_at - LEAVE_EARLY_MARGIN:
+            record.save(update_fields=["signed_out_at", "updated_at"])  # on time: a time only
+            return record
+        before, record.status = record.status, Status.LEFT_EARLY
+        _record_write(
+            record,
+            session=session,
+            before=before,
+            method=method,
+            by=by,
+            note=_("signed out early"),
+        )
         return record
 
 
@@ -193,18 +202,15 @@ def session_close(
             for record in session.attendance.filter(
                 status__in=AttendanceRecord.CREDITED, signed_out_at__isnull=True
             ):
-                before = record.status
-                record.status = Status.LEFT_EARLY
-                record.save(update_fields=["status", "updated_at"])
-                _log_change(
+                before, record.status = record.status, Status.LEFT_EARLY
+                _record_write(
                     record,
+                    session=session,
                     before=before,
                     method=Method.MANUAL,
                     by=None,
                     note=_("did not sign out"),
                 )
-                record.session = session
-                attendance_ledger_sync(record)
         return session
 
 
