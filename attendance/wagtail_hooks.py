@@ -18,7 +18,11 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from lms.ledger.models import Track
-from lms.people.admin_scope import ScopedIndexView, ScopedModelViewSet
+from lms.people.admin_scope import (
+    ReadOnlyScopedModelViewSet,
+    ScopedIndexView,
+    ScopedModelViewSet,
+)
 from lms.people.models import Village
 from lms.people.permissions import VillageScopedPolicy
 from lms.people.selectors import villages_visible_to
@@ -290,7 +294,9 @@ class AttendanceRecordIndexView(ScopedIndexView):
         return {field: values[field] for field in self.list_export}
 
 
-class AttendanceRecordViewSet(ScopedModelViewSet):
+class AttendanceRecordViewSet(ReadOnlyScopedModelViewSet):
+    # Records change through sign-in, roll-call and import, which keep the history and the
+    # ledger.
     model = AttendanceRecord
     icon = "tasks"
     menu_label = gettext_lazy("Attendance records")
@@ -356,17 +362,6 @@ class AttendanceRecordViewSet(ScopedModelViewSet):
 
     def scope_queryset(self, user):
         return AttendanceRecord.objects.filter(session__in=sessions_visible_to(user))
-
-    def get_common_view_kwargs(self, **kwargs):
-        # Read only: records change through sign-in, roll-call and import, which keep the
-        # history and the ledger; no add, edit or delete links.
-        return super().get_common_view_kwargs(
-            add_url_name=None, edit_url_name=None, delete_url_name=None, **kwargs
-        )
-
-    def get_urlpatterns(self):
-        read_only = {"index", "index_results", "inspect", "history", "history_results", "usage"}
-        return [pattern for pattern in super().get_urlpatterns() if pattern.name in read_only]
 
 
 # --- Session kinds ----------------------------------------------------------------------------

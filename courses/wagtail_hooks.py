@@ -13,7 +13,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permissions import register_permission_policy
 
-from lms.people.admin_scope import ScopedIndexView, ScopedModelViewSet
+from lms.people.admin_scope import ReadOnlyScopedModelViewSet, ScopedIndexView
 from lms.people.permissions import VillageScopedPolicy
 from lms.people.selectors import people_visible_to, user_is_administrator, villages_visible_to
 
@@ -84,7 +84,9 @@ class EnrollmentIndexView(ScopedIndexView):
         return buttons
 
 
-class EnrollmentViewSet(ScopedModelViewSet):
+class EnrollmentViewSet(ReadOnlyScopedModelViewSet):
+    # Enrolments are made by assignment (below) or by the learner, and completed by study,
+    # which keeps the ledger right.
     model = Enrollment
     icon = "group"
     menu_label = gettext_lazy("Enrollments")
@@ -144,18 +146,9 @@ class EnrollmentViewSet(ScopedModelViewSet):
     def scope_queryset(self, user):
         return Enrollment.objects.filter(person__in=people_visible_to(user))
 
-    def get_common_view_kwargs(self, **kwargs):
-        # Enrollments are made by assignment (below) or by the learner, and completed by
-        # study, which keeps the ledger right; no add, edit or delete forms.
-        return super().get_common_view_kwargs(
-            add_url_name=None, edit_url_name=None, delete_url_name=None, **kwargs
-        )
-
     def get_urlpatterns(self):
-        read_only = {"index", "index_results", "inspect", "history", "history_results", "usage"}
-        patterns = [pattern for pattern in super().get_urlpatterns() if pattern.name in read_only]
         return [
-            *patterns,
+            *super().get_urlpatterns(),
             path("assign/", admin_views.CourseAssignView.as_view(), name="assign"),
         ]
 

@@ -91,6 +91,24 @@ class ScopedModelViewSet(ModelViewSet):
         return super().get_common_view_kwargs(scope=self._scope, **kwargs)
 
 
+class ReadOnlyScopedModelViewSet(ScopedModelViewSet):
+    """Rows that change only through the services that keep their history and the ledger
+    (attendance records, enrolments): listed, inspected and their history shown, in scope;
+    no add, edit or delete link or URL."""
+
+    read_only_views = frozenset(
+        {"index", "index_results", "inspect", "history", "history_results", "usage"}
+    )
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            add_url_name=None, edit_url_name=None, delete_url_name=None, **kwargs
+        )
+
+    def get_urlpatterns(self):
+        return [p for p in super().get_urlpatterns() if p.name in self.read_only_views]
+
+
 class TownshipSettingsForm(WagtailAdminModelForm):
     """A township's own settings: the township is one the user manages."""
 
