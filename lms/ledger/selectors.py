@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -143,14 +143,11 @@ def people_meeting_requirement(*, people: QuerySet, year: int) -> tuple[QuerySet
     if not requirements:
         return people.none(), people.none()
     subject = people.filter(village__township_id__in=[r.township_id for r in requirements])
-    hours = DecimalField(max_digits=9, decimal_places=2)
     in_year = Q(study_hours__date__year=year)
 
     def earned(track: str | None):
         condition = in_year & Q(study_hours__track=track) if track else in_year
-        return Coalesce(
-            Sum("study_hours__hours", filter=condition), Value(Decimal("0")), output_field=hours
-        )
+        return Coalesce(Sum("study_hours__hours", filter=condition), Value(Decimal("0")))
 
     def attended(track: str):
         return Count(
@@ -227,7 +224,6 @@ def members_behind(*, township, year: int, on: datetime.date) -> QuerySet:
     if requirement is None:
         return Person.objects.none()
     pace = pace_required(requirement=requirement, on=on)
-    hours = DecimalField(max_digits=7, decimal_places=2)
     return (
         Person.objects.filter(is_party_member=True, village__township=township)
         .annotate(
@@ -237,9 +233,8 @@ def members_behind(*, township, year: int, on: datetime.date) -> QuerySet:
                     filter=Q(study_hours__date__year=year, study_hours__date__lte=on),
                 ),
                 Value(Decimal("0")),
-                output_field=hours,
             ),
-            pace=Value(pace, output_field=hours),
+            pace=Value(pace),
         )
         .filter(earned__lt=pace)
         .order_by("village__name", "name", "pk")

@@ -274,10 +274,9 @@ def _months(f: StatsFilter) -> list[datetime.date]:
     return months
 
 
-def _month_key(value) -> str:
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{value:%Y-%m}"
+def _month_key(value: datetime.datetime) -> str:
+    """The YYYY-MM of a month TruncMonth gave (an aware moment, with USE_TZ) on our clock."""
+    return f"{timezone.localtime(value):%Y-%m}"
 
 
 def _row_keys(f: StatsFilter, *, by: str, keys: set):
@@ -425,8 +424,8 @@ def online_study(f: StatsFilter) -> dict:
         members=Count("pk"), studied=Count("pk", filter=Exists(studied_lesson))
     )
     subject, met = ledger_selectors.people_meeting_requirement(people=members, year=f.date_to.year)
-    subject_count = subject.count() if counts["members"] else 0
-    met_count = met.count() if subject_count else 0
+    # Without members, or without a program, both are `none()`: counted without a query.
+    subject_count, met_count = subject.count(), met.count()
     return {
         "members": counts["members"],
         "studied": counts["studied"],
@@ -474,11 +473,9 @@ def targets_progress(user, *, year: int, now=None) -> list[TargetProgress]:
     )
     if not targets:
         return []
-    f = StatsFilter(
-        date_from=datetime.date(year, 1, 1),
-        date_to=datetime.date(year, 12, 31),
-        village_ids=frozenset(visible.values_list("pk", flat=True)),
-    )
+    # Every township's figures, grouped by township: each target takes its own township's
+    # rows, all of whose villages the user sees.
+    f = StatsFilter(date_from=datetime.date(year, 1, 1), date_to=datetime.date(year, 12, 31))
     sessions = list(
         sessions_counted(f, now=now)
         .order_by()
