@@ -59,6 +59,18 @@ if _MIGRATED_TEMPLATE:
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language, Simplified Chinese, whatever language a
+    request in an earlier test left active in this thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (login throttles, cached lesson facts): ids are
     reused between tests on SQLite, so a fact cached by one test must not reach the next."""

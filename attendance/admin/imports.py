@@ -11,16 +11,7 @@ Organizers and secretaries import sessions of their own villages only, and sheet
 sessions they may change.
 """
 
-import hashlib
-import json
-import uuid
-from dataclasses import dataclass
-from pathlib import PurePosixPath
-
-from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from django.utils.functional import cached_property
@@ -32,13 +23,18 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button, HeaderButton
 
-from lms.ledger.models import Track
-from lms.people.admin_views import (
-    IMPORT_FOLDER,
-    IMPORT_MAX_AGE,
-    ImportExpired,
-    _imports_sweep,
+from lms.imports.uploads import (
+    ACTION_LABELS,
+    StoredUpload,
+    UploadExpired,
+    fingerprint,
+    upload_discard,
+    upload_from_token,
+    upload_keep,
+    upload_read,
+    upload_token,
 )
+from lms.ledger.models import Track
 from lms.people.forms import RosterImportForm, RosterUploadForm
 from lms.people.identity import mask_phone
 from lms.people.models import Township
@@ -66,83 +62,15 @@ NAMESPACE = "attendance_imports"
 PLAN_TOKEN_SALT = "attendance.admin_imports.plan"
 SHEET_TOKEN_SALT = "attendance.admin_imports.sheet"
 
-ACTION_LABELS = {
-    "create": gettext_lazy("New"),
-    "update": gettext_lazy("Update"),
-    "unchanged": gettext_lazy("Unchanged"),
-}
 
-
-# --- The uploaded file, between preview and confirmation --------------------------------------
-
-
-@dataclass
-class StoredUpload:
-    """An uploaded file as named by its token: where it is kept, for what, and the plan's
-    fingerprint as previewed. `target` is the township (plan) or the session (sheet)."""
-
-    path: str
-    filename: str
-    target: int | None
-    fingerprint: str
-
-
-def _store(data: bytes, filename: str) -> str:
-    _imports_sweep()
-    suffix = PurePosixPath(filename).suffix.lower()
-    return default_storage.save(f"{IMPORT_FOLDER}/{uuid.uuid4().hex}{suffix}", ContentFile(data))
-
-
-def _token(*, user, stored: StoredUpload, salt: str) -> str:
-    return signing.dumps(
-        {
-            "user": user.pk,
-            "path": stored.path,
-            "filename": stored.filename,
-            "target": stored.target,
-            "plan": stored.fingerprint,
-        },
-        salt=salt,
-        compress=True,
-    )
-
-
-def _stored_upload(*, token: str, user, salt: str) -> StoredUpload:
-    invalid = _("This import is not valid; upload the file again.")
-    try:
-        data = signing.loads(token, salt=salt)
-    except signing.BadSignature as error:
-        raise ImportExpired(invalid) from error
-    if data.get("user") != user.pk or not data["path"].startswith(f"{IMPORT_FOLDER}/"):
-        raise ImportExpired(invalid)
-    stored = StoredUpload(data["path"], data["filename"], data["target"], data["plan"])
-    try:
-        signing.loads(token, salt=salt, max_age=IMPORT_MAX_AGE)
-    except signing.SignatureExpired as error:
-        default_storage.delete(stored.path)
-        raise ImportExpired(
-            _("The preview is more than two hours old; upload the file again.")
-        ) from error
-    return stored
-
-
-def _read_stored(stored: StoredUpload) -> bytes:
-    with default_storage.open(stored.path, "rb") as handle:
-        return handle.read()
-
-
-def _fingerprint(shown: list) -> str:
-    return hashlib.sha256(json.dumps(shown, default=str).encode()).hexdigest()[:32]
-
-
-def plan_fingerprint(plan: SessionPlan) -> str:
+def session_plan_fingerprint(plan: SessionPlan) -> str:
     """What the user was shown: each row's action, its session and what changes."""
     shown = [
         [row.number, row.action, row.session.pk if row.session else None, row.changes]
         for row in plan.rows
     ]
     shown.append([error.number for error in plan.errors])
-    return _fingerprint(shown)
+    return fingerprint(shown)
 
 
 def sheet_fingerprint(plan: SheetPlan) -> str:
@@ -152,7 +80,7 @@ def sheet_fingerprint(plan: SheetPlan) -> str:
         for row in plan.rows
     ]
     shown.append([error.number for error in plan.errors])
-    return _fingerprint(shown)
+    return fingerprint(shown)
 
 
 # --- Forms ------------------------------------------------------------------------------------
@@ -243,8 +171,8 @@ class _PlanImportMixin(PermissionMixin, WagtailAdminTemplateMixin):
         ]
         token = ""
         if plan.is_valid:
-            stored.fingerprint = plan_fingerprint(plan)
-            token = _token(user=self.request.user, stored=stored, salt=PLAN_TOKEN_SALT)
+            stored.fingerprint = session_plan_fingerprint(plan)
+            token = upload_token(stored, user=self.request.user, salt=PLAN_TOKEN_SALT)
         self.template_name = "attendance/admin/plan_import_preview.html"
         return self.render_to_response(
             self.get_context_data(
@@ -295,9 +223,9 @@ class SessionPlanImportView(_PlanImportMixin, FormView):
         except TableError as error:
             form.add_error("file", str(error))
             return self.form_invalid(form)
-        stored = StoredUpload("", upload.name, township.pk if township else None, "")
+        stored = StoredUpload("", upload.name, township.pk if township else None)
         if plan.is_valid:
-            stored.path = _store(data, upload.name)
+            upload_keep(stored, data)
         return self.render_preview(plan=plan, stored=stored)
 
 
@@ -308,40 +236,35 @@ class SessionPlanConfirmView(_PlanImportMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         upload_url = f"{NAMESPACE}:sessions_import"
+        token = request.POST.get("token", "")
         try:
-            stored = _stored_upload(
-                token=request.POST.get("token", ""), user=request.user, salt=PLAN_TOKEN_SALT
-            )
-        except ImportExpired as error:
+            stored = upload_from_token(token, user=request.user, salt=PLAN_TOKEN_SALT)
+            if "cancel" in request.POST:
+                upload_discard(stored)
+                messages.success(request, _("Import cancelled; nothing was written."))
+                return redirect(session_url("index"))
+            data = upload_read(stored)
+        except UploadExpired as error:
             messages.error(request, str(error))
-            return redirect(upload_url)
-        if "cancel" in request.POST:
-            default_storage.delete(stored.path)
-            messages.success(request, _("Import cancelled; nothing was written."))
-            return redirect(session_url("index"))
-        try:
-            data = _read_stored(stored)
-        except (FileNotFoundError, OSError):
-            messages.error(request, _("The uploaded file is no longer kept; upload it again."))
             return redirect(upload_url)
         township = Township.objects.filter(pk=stored.target).first()
         try:
             plan = self.make_plan(data, stored.filename, township)
         except TableError as error:
-            default_storage.delete(stored.path)
+            upload_discard(stored)
             messages.error(request, str(error))
             return redirect(upload_url)
-        if not plan.is_valid or plan_fingerprint(plan) != stored.fingerprint:
+        if not plan.is_valid or session_plan_fingerprint(plan) != stored.fingerprint:
             # Sessions changed since the preview: show what would happen now instead.
             if not plan.is_valid:
-                default_storage.delete(stored.path)
+                upload_discard(stored)
             return self.render_preview(plan=plan, stored=stored, changed=True)
         try:
             counts = session_import_apply(plan=plan, by=request.user)
         except ValidationError as error:  # a hall booked or a 编号 taken meanwhile
             messages.error(request, " ".join(error.messages))
             return self.render_preview(plan=plan, stored=stored)
-        default_storage.delete(stored.path)
+        upload_discard(stored)
         messages.success(
             request,
             _(
@@ -402,7 +325,7 @@ class _SheetImportMixin(SessionPageMixin):
         token = ""
         if plan.is_valid:
             stored.fingerprint = sheet_fingerprint(plan)
-            token = _token(user=self.request.user, stored=stored, salt=SHEET_TOKEN_SALT)
+            token = upload_token(stored, user=self.request.user, salt=SHEET_TOKEN_SALT)
         self.template_name = "attendance/admin/sheet_import_preview.html"
         return self.render_to_response(
             self.get_context_data(
@@ -436,9 +359,9 @@ class SheetImportView(_SheetImportMixin, FormView):
         except (TableError, AttendanceError) as error:
             form.add_error("file", str(error))
             return self.form_invalid(form)
-        stored = StoredUpload("", upload.name, self.session.pk, "")
+        stored = StoredUpload("", upload.name, self.session.pk)
         if plan.is_valid:
-            stored.path = _store(data, upload.name)
+            upload_keep(stored, data)
         return self.render_preview(plan=plan, stored=stored)
 
 
@@ -449,33 +372,28 @@ class SheetImportConfirmView(_SheetImportMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         upload_url = sheet_import_url(self.session)
+        token = request.POST.get("token", "")
         try:
-            stored = _stored_upload(
-                token=request.POST.get("token", ""), user=request.user, salt=SHEET_TOKEN_SALT
-            )
+            stored = upload_from_token(token, user=request.user, salt=SHEET_TOKEN_SALT)
             if stored.target != self.session.pk:
-                raise ImportExpired(_("This import is not valid; upload the file again."))
-        except ImportExpired as error:
+                raise UploadExpired()
+            if "cancel" in request.POST:
+                upload_discard(stored)
+                messages.success(request, _("Import cancelled; nothing was written."))
+                return redirect(session_url("inspect", self.session.pk))
+            data = upload_read(stored)
+        except UploadExpired as error:
             messages.error(request, str(error))
-            return redirect(upload_url)
-        if "cancel" in request.POST:
-            default_storage.delete(stored.path)
-            messages.success(request, _("Import cancelled; nothing was written."))
-            return redirect(session_url("inspect", self.session.pk))
-        try:
-            data = _read_stored(stored)
-        except (FileNotFoundError, OSError):
-            messages.error(request, _("The uploaded file is no longer kept; upload it again."))
             return redirect(upload_url)
         try:
             plan = sheet_import_plan(data, stored.filename, session=self.session, user=request.user)
         except (TableError, AttendanceError) as error:
-            default_storage.delete(stored.path)
+            upload_discard(stored)
             messages.error(request, str(error))
             return redirect(upload_url)
         if not plan.is_valid or sheet_fingerprint(plan) != stored.fingerprint:
             if not plan.is_valid:
-                default_storage.delete(stored.path)
+                upload_discard(stored)
             return self.render_preview(plan=plan, stored=stored, changed=True)
         try:
             counts = sheet_import_apply(plan=plan, by=request.user)
@@ -483,7 +401,7 @@ class SheetImportConfirmView(_SheetImportMixin, TemplateView):
             reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
             messages.error(request, " ".join(reasons))
             return self.render_preview(plan=plan, stored=stored)
-        default_storage.delete(stored.path)
+        upload_discard(stored)
         messages.success(
             request,
             _(

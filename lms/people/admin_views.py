@@ -6,23 +6,12 @@ services.person_merge); these views check who asks, keep the uploaded file betwe
 preview and the confirmation, and show what will happen before anything is written.
 """
 
-import hashlib
-import json
-import uuid
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import PurePosixPath
-
-from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import include, path, reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -31,6 +20,18 @@ from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button, HeaderButton
+
+from lms.imports.uploads import (
+    ACTION_LABELS,
+    StoredUpload,
+    UploadExpired,
+    fingerprint,
+    upload_discard,
+    upload_from_token,
+    upload_keep,
+    upload_read,
+    upload_token,
+)
 
 from .admin_scope import ScopedEditView, ScopedInspectView
 from .exceptions import AccountRefused, MergeRefused
@@ -50,17 +51,7 @@ from .selectors import (
 from .services import person_merge, person_password_set, roster_import_apply
 from .tables import TableError
 
-IMPORT_FOLDER = "imports"
 IMPORT_TOKEN_SALT = "lms.people.admin_views.roster-import"
-# Long enough to check a preview against the paper roster; stored files older than this
-# are deleted at the next upload.
-IMPORT_MAX_AGE = timedelta(hours=2)
-
-ACTION_LABELS = {
-    "create": gettext_lazy("New"),
-    "update": gettext_lazy("Update"),
-    "unchanged": gettext_lazy("Unchanged"),
-}
 
 
 def user_can_import_roster(user) -> bool:
@@ -108,74 +99,13 @@ class _PeopleAdminMixin(WagtailAdminTemplateMixin):
 # --- Roster import ----------------------------------------------------------------------------
 
 
-@dataclass
-class StoredRoster:
-    """An uploaded roster kept between preview and confirmation, as named by its token."""
-
-    path: str
-    filename: str
-    township_id: int | None
-    fingerprint: str
-
-
-class ImportExpired(Exception):
-    """The token is forged, belongs to someone else, or is too old; its message is for the user."""
-
-
-def _import_token(*, user, stored: StoredRoster) -> str:
-    return signing.dumps(
-        {
-            "user": user.pk,
-            "path": stored.path,
-            "filename": stored.filename,
-            "township": stored.township_id,
-            "plan": stored.fingerprint,
-        },
-        salt=IMPORT_TOKEN_SALT,
-        compress=True,
-    )
-
-
-def _stored_roster(*, token: str, user) -> StoredRoster:
-    try:
-        data = signing.loads(token, salt=IMPORT_TOKEN_SALT)
-    except signing.BadSignature as error:
-        raise ImportExpired(_("This import is not valid; upload the file again.")) from error
-    if data.get("user") != user.pk or not data["path"].startswith(f"{IMPORT_FOLDER}/"):
-        raise ImportExpired(_("This import is not valid; upload the file again."))
-    stored = StoredRoster(data["path"], data["filename"], data["township"], data["plan"])
-    try:
-        signing.loads(token, salt=IMPORT_TOKEN_SALT, max_age=IMPORT_MAX_AGE)
-    except signing.SignatureExpired as error:
-        default_storage.delete(stored.path)
-        raise ImportExpired(
-            _("The preview is more than two hours old; upload the file again.")
-        ) from error
-    return stored
-
-
-def _plan_fingerprint(plan: RosterPlan) -> str:
-    """What the user was shown: every row's action and target. A confirmation writes only
-    if the plan at that moment is still the one previewed."""
+def _roster_fingerprint(plan: RosterPlan) -> str:
     shown = [
         [row.number, row.action, row.person.pk if row.person else None, row.changes]
         for row in plan.rows
     ]
     shown.append([error.number for error in plan.errors])
-    return hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:32]
-
-
-def _imports_sweep() -> None:
-    """Delete uploads whose preview was never confirmed nor cancelled (best effort)."""
-    cutoff = timezone.now() - IMPORT_MAX_AGE
-    try:
-        _folders, files = default_storage.listdir(IMPORT_FOLDER)
-        for name in files:
-            stored = f"{IMPORT_FOLDER}/{name}"
-            if default_storage.get_modified_time(stored) < cutoff:
-                default_storage.delete(stored)
-    except (FileNotFoundError, NotImplementedError, OSError):
-        pass
+    return fingerprint(shown)
 
 
 class _RosterImportMixin(_AllowedUsersMixin, _PeopleAdminMixin):
@@ -190,7 +120,7 @@ class _RosterImportMixin(_AllowedUsersMixin, _PeopleAdminMixin):
         allowed = None if user_is_administrator(user) else visible_village_ids(user)
         return roster_plan(data, filename, township=township, allowed_village_ids=allowed)
 
-    def render_preview(self, *, plan: RosterPlan, stored: StoredRoster, changed: bool = False):
+    def render_preview(self, *, plan: RosterPlan, stored: StoredUpload, changed: bool = False):
         """The preview, with a confirmation only for a plan without errors."""
         masked = not user_sees_identifiers(self.request.user)
         labels = {
@@ -211,8 +141,8 @@ class _RosterImportMixin(_AllowedUsersMixin, _PeopleAdminMixin):
         ]
         token = ""
         if plan.is_valid:
-            stored.fingerprint = _plan_fingerprint(plan)
-            token = _import_token(user=self.request.user, stored=stored)
+            stored.fingerprint = _roster_fingerprint(plan)
+            token = upload_token(stored, user=self.request.user, salt=IMPORT_TOKEN_SALT)
         self.template_name = "people/admin/roster_preview.html"
         context = self.get_context_data(
             plan=plan,
@@ -255,14 +185,9 @@ class RosterImportView(_RosterImportMixin, FormView):
         except TableError as error:
             form.add_error("file", str(error))
             return self.form_invalid(form)
-        stored = StoredRoster("", upload.name, township.pk if township else None, "")
-        if plan.is_valid:
-            # Kept only when there is something to confirm; the confirmation re-reads it.
-            _imports_sweep()
-            suffix = PurePosixPath(upload.name).suffix.lower()
-            stored.path = default_storage.save(
-                f"{IMPORT_FOLDER}/{uuid.uuid4().hex}{suffix}", ContentFile(data)
-            )
+        stored = StoredUpload("", upload.name, township.pk if township else None)
+        if plan.is_valid:  # kept only when there is something to confirm
+            upload_keep(stored, data)
         return self.render_preview(plan=plan, stored=stored)
 
 
@@ -272,33 +197,29 @@ class RosterImportConfirmView(_RosterImportMixin, TemplateView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
+        token = request.POST.get("token", "")
         try:
-            stored = _stored_roster(token=request.POST.get("token", ""), user=request.user)
-        except ImportExpired as error:
+            stored = upload_from_token(token, user=request.user, salt=IMPORT_TOKEN_SALT)
+            if "cancel" in request.POST:
+                upload_discard(stored)
+                messages.success(request, _("Import cancelled; nothing was written."))
+                return redirect("people:index")
+            data = upload_read(stored)
+        except UploadExpired as error:
             messages.error(request, str(error))
             return redirect("people_admin:import")
-        if "cancel" in request.POST:
-            default_storage.delete(stored.path)
-            messages.success(request, _("Import cancelled; nothing was written."))
-            return redirect("people:index")
-        try:
-            with default_storage.open(stored.path, "rb") as handle:
-                data = handle.read()
-        except (FileNotFoundError, OSError):
-            messages.error(request, _("The uploaded file is no longer kept; upload it again."))
-            return redirect("people_admin:import")
-        township = Township.objects.filter(pk=stored.township_id).first()
+        township = Township.objects.filter(pk=stored.target).first()
         try:
             plan = self.roster_plan(data, stored.filename, township)
         except TableError as error:
-            default_storage.delete(stored.path)
+            upload_discard(stored)
             messages.error(request, str(error))
             return redirect("people_admin:import")
 
-        if not plan.is_valid or _plan_fingerprint(plan) != stored.fingerprint:
+        if not plan.is_valid or _roster_fingerprint(plan) != stored.fingerprint:
             # Records changed since the preview: show what would happen now instead.
             if not plan.is_valid:
-                default_storage.delete(stored.path)
+                upload_discard(stored)
             return self.render_preview(plan=plan, stored=stored, changed=True)
 
         try:
@@ -306,7 +227,7 @@ class RosterImportConfirmView(_RosterImportMixin, TemplateView):
         except ValidationError as error:  # a record saved by someone else in the meantime
             messages.error(request, " ".join(error.messages))
             return self.render_preview(plan=plan, stored=stored)
-        default_storage.delete(stored.path)
+        upload_discard(stored)
         messages.success(
             request,
             _("Roster imported: %(create)s new, %(update)s updated, %(unchanged)s unchanged.")
