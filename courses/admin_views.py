@@ -7,7 +7,6 @@ scope again (courses.assignment), so a forged id is counted out of scope, never 
 from django import forms
 from django.db.models import Q
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.permissions import policy_registry
 
+from lms.people.admin_scope import AllowedUsersMixin
 from lms.people.selectors import branches_visible_to, people_visible_to, villages_visible_to
 
 from .assignment import assignment_people_ids, course_assign_start
@@ -65,21 +65,13 @@ class CourseAssignForm(forms.Form):
         return data
 
 
-class CourseAssignView(WagtailAdminTemplateMixin, TemplateView):
+class CourseAssignView(AllowedUsersMixin, WagtailAdminTemplateMixin, TemplateView):
     page_title = gettext_lazy("Assign a course")
     header_icon = "group"
     template_name = "courses/admin/assign.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not enrollment_policy().user_has_permission(request.user, "add"):
-            title = _("Permission denied")
-            return TemplateResponse(
-                request,
-                "people/admin/forbidden.html",
-                {"page_title": title, "header_title": title, "header_icon": "warning"},
-                status=403,
-            )
-        return super().dispatch(request, *args, **kwargs)
+    def user_is_allowed(self, user) -> bool:
+        return enrollment_policy().user_has_permission(user, "add")
 
     def get_breadcrumbs_items(self):
         return [

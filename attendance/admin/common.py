@@ -4,14 +4,14 @@ the township's clock, who did something by name, and the 403 and scope of a sess
 import datetime
 
 from django.http import Http404
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
-from django.utils.translation import gettext as _
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.permissions import policy_registry
+
+from lms.people.admin_scope import AllowedUsersMixin
 
 from ..models import (
     TrainingSession,
@@ -47,8 +47,8 @@ def local(value: datetime.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 # --- 403 and scope ----------------------------------------------------------------------------
 
 
-class PermissionMixin:
-    """Answer 403 to users without the model permission before anything is looked up."""
+class PermissionMixin(AllowedUsersMixin):
+    """Answer 403 to users without the sessions' model permission for `permission_action`."""
 
     permission_action = "view"
 
@@ -57,17 +57,6 @@ class PermissionMixin:
         if self.permission_action == "view":
             return policy.user_has_any_permission(user, ["view", "add", "change", "delete"])
         return policy.user_has_permission(user, self.permission_action)
-
-    def dispatch(self, request, *args, **kwargs):
-        if not self.user_is_allowed(request.user):
-            title = _("Permission denied")
-            return TemplateResponse(
-                request,
-                "people/admin/forbidden.html",
-                {"page_title": title, "header_title": title, "header_icon": "warning"},
-                status=403,
-            )
-        return super().dispatch(request, *args, **kwargs)
 
 
 class SessionPageMixin(PermissionMixin, WagtailAdminTemplateMixin):

@@ -9,6 +9,8 @@ Later apps (attendance sessions, certificates) reuse ScopedModelViewSet with the
 """
 
 from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
@@ -89,6 +91,26 @@ class ScopedModelViewSet(ModelViewSet):
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(scope=self._scope, **kwargs)
+
+
+class AllowedUsersMixin:
+    """Answer a plain 403 page to users `user_is_allowed` refuses, before anything is looked
+    up, so that no URL reveals a record. (Wagtail turns a raised PermissionDenied into a
+    redirect to the dashboard, which tells the user nothing.)"""
+
+    def user_is_allowed(self, user) -> bool:
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.user_is_allowed(request.user):
+            title = _("Permission denied")
+            return TemplateResponse(
+                request,
+                "people/admin/forbidden.html",
+                {"page_title": title, "header_title": title, "header_icon": "warning"},
+                status=403,
+            )
+        return super().dispatch(request, *args, **kwargs)
 
 
 class ReadOnlyScopedModelViewSet(ScopedModelViewSet):

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import include, path, reverse
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
@@ -33,7 +32,7 @@ from lms.imports.uploads import (
     upload_token,
 )
 
-from .admin_scope import ScopedEditView, ScopedInspectView
+from .admin_scope import AllowedUsersMixin, ScopedEditView, ScopedInspectView
 from .exceptions import AccountRefused, MergeRefused
 from .forms import PersonMergeSearchForm, PersonPasswordForm, RosterImportForm
 from .identity import mask_id_number, mask_phone
@@ -57,28 +56,6 @@ IMPORT_TOKEN_SALT = "lms.people.admin_views.roster-import"
 def user_can_import_roster(user) -> bool:
     """Staff who may add people; which villages a row may name is the roster plan's business."""
     return user_role(user) is not None and user.has_perm("people.add_person")
-
-
-class _AllowedUsersMixin:
-    """Answer 403 to anyone else before anything is looked up, so no URL reveals a record.
-
-    Wagtail turns a raised PermissionDenied into a redirect to the dashboard; a refusal
-    here is a plain 403 page instead.
-    """
-
-    def user_is_allowed(self, user) -> bool:
-        raise NotImplementedError
-
-    def dispatch(self, request, *args, **kwargs):
-        if not self.user_is_allowed(request.user):
-            title = _("Permission denied")
-            return TemplateResponse(
-                request,
-                "people/admin/forbidden.html",
-                {"page_title": title, "header_title": title, "header_icon": "warning"},
-                status=403,
-            )
-        return super().dispatch(request, *args, **kwargs)
 
 
 class _PeopleAdminMixin(WagtailAdminTemplateMixin):
@@ -108,7 +85,7 @@ def _roster_fingerprint(plan: RosterPlan) -> str:
     return fingerprint(shown)
 
 
-class _RosterImportMixin(_AllowedUsersMixin, _PeopleAdminMixin):
+class _RosterImportMixin(AllowedUsersMixin, _PeopleAdminMixin):
     page_title = gettext_lazy("Import roster")
     header_icon = "upload"
 
@@ -263,7 +240,7 @@ def _attached_counts(person: Person) -> list[tuple[str, int]]:
     return counts
 
 
-class _MergeMixin(_AllowedUsersMixin, _PeopleAdminMixin):
+class _MergeMixin(AllowedUsersMixin, _PeopleAdminMixin):
     header_icon = "resubmit"
 
     def user_is_allowed(self, user) -> bool:
@@ -411,7 +388,7 @@ def user_can_manage_accounts(user) -> bool:
     return user_role(user) is not None and user.has_perm("people.change_person")
 
 
-class PersonAccountView(_AllowedUsersMixin, _PeopleAdminMixin, FormView):
+class PersonAccountView(AllowedUsersMixin, _PeopleAdminMixin, FormView):
     """Create a person's login account or reset its password (they log in by phone)."""
 
     page_title = gettext_lazy("Login account")
