@@ -630,7 +630,7 @@ def test_header_repeated_where_two_lists_were_pasted_together_is_skipped(
 
 
 def test_summary_of_a_file_with_many_bad_rows_stays_one_readable_line():
-    from lms.people.management.commands.import_people import _row_list
+    from lms.imports.reporting import row_numbers
 
-    assert _row_list([3, 5, 9]) == "3, 5, 9"
-    assert _row_list(list(range(2, 3002))) == ", ".join(str(n) for n in range(2, 22)) + "…"
+    assert row_numbers([3, 5, 9]) == "3, 5, 9"
+    assert row_numbers(list(range(2, 3002))) == ", ".join(str(n) for n in range(2, 22)) + "…"

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from attendance.exceptions import AttendanceError
 from attendance.models import AttendanceRecord, TrainingSession
 from attendance.sheet_import import SheetPlan, sheet_import_apply, sheet_import_plan
-from lms.people.management.commands.import_people import _row_list
+from lms.imports.reporting import row_numbers
 from lms.people.tables import TableError
 
 
@@ -86,6 +86,6 @@ class Command(BaseCommand):
             )
             % {
                 "bad": len(plan.errors),
-                "rows": _row_list([error.number for error in plan.errors]),
+                "rows": row_numbers([error.number for error in plan.errors]),
             }
         )

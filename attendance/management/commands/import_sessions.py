@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from attendance.plan_import import SessionPlan, session_import_apply, session_import_plan
+from lms.imports.reporting import row_numbers
 from lms.people.identity import normalize_name
-from lms.people.management.commands.import_people import _row_list
 from lms.people.models import Township
 from lms.people.tables import TableError
 
@@ -69,5 +69,5 @@ def _refuse(plan: SessionPlan, stderr):
             "%(bad)s invalid row(s) (rows %(rows)s); nothing was imported. Correct them"
             " and import again."
         )
-        % {"bad": len(plan.errors), "rows": _row_list([error.number for error in plan.errors])}
+        % {"bad": len(plan.errors), "rows": row_numbers([error.number for error in plan.errors])}
     )

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from lms.imports.reporting import row_numbers
 from lms.people.identity import normalize_name
 from lms.people.models import Township
 from lms.people.roster import RosterPlan, roster_plan
@@ -76,12 +77,6 @@ class Command(BaseCommand):
             )
             % {
                 "bad": len(plan.errors),
-                "rows": _row_list([error.number for error in plan.errors]),
+                "rows": row_numbers([error.number for error in plan.errors]),
             }
         )
-
-
-def _row_list(numbers: list[int], limit: int = 20) -> str:
-    """ "3, 5, 9" — or the first `limit` and an ellipsis: every row is listed above anyway."""
-    shown = ", ".join(str(number) for number in numbers[:limit])
-    return shown + ("…" if len(numbers) > limit else "")
