@@ -6,24 +6,24 @@ stays short for cheap phones' cameras.
 
 from django.urls import path
 
-from . import views
+from .views import attendees, organizers
 
 app_name = "attendance"
 
 urlpatterns = [
-    path("", views.session_list, name="index"),
+    path("", organizers.session_list, name="index"),
     # Attendees
-    path("s/<str:token>/", views.token, name="token"),
-    path("code/", views.code, name="code"),
-    path("sign-in/", views.sign_in_page, name="sign_in"),
-    path("done/", views.done, name="done"),
-    path("my-code/", views.my_code, name="my_code"),
-    path("sessions/<int:pk>/rate/", views.rate, name="rate"),
+    path("s/<str:token>/", attendees.token, name="token"),
+    path("code/", attendees.code, name="code"),
+    path("sign-in/", attendees.sign_in_page, name="sign_in"),
+    path("done/", attendees.done, name="done"),
+    path("my-code/", attendees.my_code, name="my_code"),
+    path("sessions/<int:pk>/rate/", attendees.rate, name="rate"),
     # Organizers
-    path("sessions/<int:pk>/", views.session_detail, name="session"),
-    path("sessions/<int:pk>/screen/", views.screen, name="screen"),
-    path("sessions/<int:pk>/roll-call/", views.roll_call, name="roll_call"),
-    path("sessions/<int:pk>/scan/", views.scan, name="scan"),
-    path("walk-ins/<int:pk>/", views.walk_in, name="walk_in"),
-    path("cards/", views.cards, name="cards"),
+    path("sessions/<int:pk>/", organizers.session_detail, name="session"),
+    path("sessions/<int:pk>/screen/", organizers.screen, name="screen"),
+    path("sessions/<int:pk>/roll-call/", organizers.roll_call, name="roll_call"),
+    path("sessions/<int:pk>/scan/", organizers.scan, name="scan"),
+    path("walk-ins/<int:pk>/", organizers.walk_in, name="walk_in"),
+    path("cards/", organizers.cards, name="cards"),
 ]

@@ -1,0 +1,1 @@
+"""Site-side attendance pages (/training/): attendees and organizers."""
