@@ -24,14 +24,13 @@ Method = AttendanceRecord.Method
 LEAVE_EARLY_MARGIN = datetime.timedelta(minutes=10)
 
 
-def _record_for_update(*, session, person, status, method) -> tuple[AttendanceRecord, bool]:
-    """The person's record for the session, locked; created if missing (race-safe).
-
-    Two phones signing the same person in at once both reach the INSERT; the unique
-    constraint lets one win, and `get_or_create` then reads the winner's row.
-    """
+def _record_for_update(*, session, person) -> tuple[AttendanceRecord, bool]:
+    """The person's record for the session, locked; created if missing (race-safe: two
+    phones signing the same person in at once both reach the INSERT, the unique constraint
+    lets one win, and `get_or_create` then reads the winner's row). A new record gets its
+    status and method from the caller before it is saved again, in the same transaction."""
     return AttendanceRecord.objects.select_for_update().get_or_create(
-        session=session, person=person, defaults={"status": status, "method": method}
+        session=session, person=person
     )
 
 
@@ -109,9 +108,7 @@ def attendance_mark(
         if session.status == session.Status.CANCELLED:
             raise SessionCancelled()
         at = at or timezone.now()
-        record, created = _record_for_update(
-            session=session, person=person, status=status, method=method
-        )
+        record, created = _record_for_update(session=session, person=person)
         before = "" if created else record.status
         if not created and before == status and excused_by in ("", record.excused_by):
             return record  # nothing changes: no history entry, no ledger write
@@ -143,9 +140,7 @@ def attendance_sign_in(
         if refusal:
             raise SignInNotOpen(refusal)
         status = Status.LATE if at > session.late_from else Status.PRESENT
-        record, created = _record_for_update(
-            session=session, person=person, status=status, method=method
-        )
+        record, created = _record_for_update(session=session, person=person)
         if not created and record.status in AttendanceRecord.CAME:
             return record, False
         before = "" if created else record.status

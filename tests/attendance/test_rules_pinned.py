@@ -356,3 +356,17 @@ def test_the_history_says_why_someone_left_early_in_chinese(village_a, farmer):
         None,
         "未签退",
     )
+
+
+def test_who_excused_someone_is_not_kept_on_a_record_of_someone_who_came(village_a, farmer):
+    session = session_at(village_a)
+
+    record = attendance_mark(
+        session=session,
+        person=farmer,
+        status=Status.PRESENT,
+        method=Method.ROLL_CALL,
+        excused_by="村支书",
+    )
+
+    assert AttendanceRecord.objects.get(pk=record.pk).excused_by == ""

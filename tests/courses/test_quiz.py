@@ -473,3 +473,23 @@ def test_an_option_removed_while_the_learner_answers_disappears_from_the_page(
 
     assert "外出打工" not in html and "遵守纪律" not in html and "发家致富" in html
     assert html.count('type="radio"') + html.count('type="checkbox"') == 8
+
+
+def test_a_question_removed_while_the_page_is_open_leaves_the_others_on_it(
+    client, member, lesson, enrolled
+):
+    client.force_login(member.user)
+    client.get(quiz_url(lesson))
+    attempt = QuizAttempt.objects.get()
+    first_shown = attempt.question_order[0]["question"]
+    page = LessonPage.objects.get(pk=lesson.pk)
+    page.quiz = [
+        {"type": "question", "value": value, "id": qid}
+        for (_kind, value), qid in zip(QUIZ, question_ids(lesson), strict=True)
+        if qid != first_shown
+    ]
+    page.save()
+
+    html = client.get(quiz_url(lesson)).content.decode()
+
+    assert html.count("<fieldset") == 3
