@@ -36,8 +36,8 @@ system-packages:
 system-packages-test:
 	@bash scripts/system-packages.sh test
 
-## mutation: mutation-test the rule modules with mutmut (about an hour on 2 cores; every mutant is
-## tested again each run). One module: make mutation MUTANTS='lms.ledger.services*'
+## mutation: mutation-test the rule modules with mutmut (about an hour on 2 cores; every run starts
+## afresh). One module: make mutation MUTANTS='lms.ledger.services*' (scores only that module)
 MUTANTS ?= *
 JOBS ?= 2
 MUTATION_DB := $(CURDIR)/.mutation-db.sqlite3
@@ -48,6 +48,9 @@ mutation: venv
 	rm -f $(MUTATION_DB)
 	DATABASE_URL=sqlite:///$(MUTATION_DB) DJANGO_SETTINGS_MODULE=lms.settings.test $(PY) manage.py migrate --no-input -v 0
 	@echo "== Mutating the rule modules listed in pyproject.toml [tool.mutmut]"
+	@# Every run starts clean: mutmut never refreshes an unmutated file it copied before, so an
+	@# old mutants/ would test today's rules against yesterday's rest of the code.
+	rm -rf mutants
 	SHUANGYU_TEST_DB_TEMPLATE=$(MUTATION_DB) $(VENV)/bin/mutmut run --max-children $(JOBS) '$(MUTANTS)' > mutants-run.log 2>&1 || (tail -c 2000 mutants-run.log; exit 1)
 	$(MAKE) --no-print-directory mutation-scores
 
