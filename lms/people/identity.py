@@ -37,7 +37,8 @@ def normalize_name(value) -> str:
     """
     if value is None:
         return ""
-    text = strip_invisible(str(value)).replace("\u3000", " ").replace("\u00a0", " ").strip()
+    # strip() and \s count the full-width (U+3000) and no-break (U+00A0) spaces as spaces.
+    text = strip_invisible(str(value)).strip()
     for dot in _MIDDLE_DOTS:
         text = text.replace(dot, "·")
     text = re.sub(r"\s*·\s*", "·", text)
@@ -184,11 +185,11 @@ def mask_name(name: str) -> str:
     Basic Multilingual Plane (王𫖯) count as one, never split."""
     characters = list(name or "")
     if len(characters) <= 1:
-        return "".join(characters)
+        return name or ""
     if len(characters) == 2:
         return characters[0] + "*"
     if "·" in characters:  # 阿依古丽·买买提: the given name stays, the family name is masked
         dot = characters.index("·")
         tail = characters[dot + 1 :]
-        return "".join(characters[: dot + 1]) + "".join(tail[:1]) + "*" * max(len(tail) - 1, 0)
+        return "".join(characters[: dot + 2]) + "*" * max(len(tail) - 1, 0)
     return characters[0] + "*" * (len(characters) - 2) + characters[-1]

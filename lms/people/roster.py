@@ -289,7 +289,7 @@ def _name_problems(name: str) -> list[str]:
     if not name:
         return [_("the name is empty")]
     if len(name) > _MAX_LENGTHS["name"]:
-        return [_too_long(_("name"), _MAX_LENGTHS["name"])]
+        return [_too_long(_("full name"), _MAX_LENGTHS["name"])]
     if any(char.isdigit() for char in name):
         return [_("the name “%(name)s” contains digits") % {"name": name}]
     return []

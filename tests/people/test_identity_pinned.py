@@ -457,3 +457,48 @@ def test_mask_phone_shows_nothing_of_a_short_value(value, masked):
 )
 def test_mask_name_shows_what_a_public_page_may(name, masked):
     assert mask_name(name) == masked
+
+
+# --- Found by mutation testing afterwards -------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [VALID_ID[:16], VALID_ID])
+def test_a_check_character_is_only_computed_from_exactly_17_digits(value):
+    # 16 or 18 characters are a caller's mistake, never a silently wrong check character.
+    with pytest.raises(ValueError):
+        id_check_char(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "001 380 013 8000",  # 00 and a North American number: 13 digits, no 86 in front
+        "1213800138000",
+    ],
+)
+def test_only_an_86_in_front_of_thirteen_digits_is_taken_for_the_country_code(value):
+    with pytest.raises(ValidationError) as error:
+        normalize_phone(value)
+    assert error.value.code == "phone_format"
+
+
+@pytest.mark.parametrize("value", ["138-0013-800a", "电话13800138000", "+86 138OO138000"])
+def test_a_phone_with_letters_is_refused_as_a_wrong_format(value):
+    with pytest.raises(ValidationError) as error:
+        normalize_phone(value)
+    assert error.value.code == "phone_format"
+
+
+def test_a_phone_number_cell_without_decimals_is_read():
+    assert normalize_phone(13800138000.0) == "13800138000"
+
+
+@pytest.mark.parametrize(
+    "stored, masked",
+    [
+        ("010-1234-5678", "010-*****5678"),  # typed with a second dash, kept as typed
+        ("0351-123-4567", "0351-****4567"),
+    ],
+)
+def test_mask_phone_hides_the_middle_of_a_landline_whatever_its_dashes(stored, masked):
+    assert mask_phone(stored) == masked
