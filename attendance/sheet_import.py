@@ -20,13 +20,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from lms.people.identity import normalize_name, normalize_phone, to_halfwidth
+from lms.imports.cells import cell_text, to_halfwidth
+from lms.imports.tables import NO_ROWS_MESSAGE, TableError, TableRow, read_table
+from lms.people.identity import normalize_name, normalize_phone
 from lms.people.models import Person, RoleAssignment, Village
-from lms.people.roster import RowError, VillageIndex, _name_problems
-from lms.people.roster import _text as cell_text
+from lms.people.roster import RowError, VillageIndex, name_problems
 from lms.people.selectors import user_role, visible_village_ids
 from lms.people.services import person_save
-from lms.people.tables import NO_ROWS_MESSAGE, TableError, TableRow, read_table
 
 from .exceptions import SessionCancelled
 from .matching import match_person
@@ -238,7 +238,7 @@ def _is_empty_line(row: TableRow) -> bool:
 def _parse_row(row: TableRow, villages: VillageIndex, session: TrainingSession):
     values = row.values
     name = normalize_name(cell_text(values.get("name")))
-    messages = list(_name_problems(name))
+    messages = list(name_problems(name))
     village, message = _village(cell_text(values.get("village")), villages, session)
     if message:
         messages.append(message)

@@ -25,7 +25,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import base36_to_int, int_to_base36
 from django.utils.translation import gettext as _
 
-from lms.people.identity import normalize_name, to_halfwidth
+from lms.imports.cells import to_halfwidth
+from lms.people.identity import normalize_name
 from lms.people.models import Person, Village
 from lms.people.selectors import people_visible_to, person_for_user
 from lms.people.services import person_save

@@ -23,6 +23,7 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button, HeaderButton
 
+from lms.imports.tables import TableError
 from lms.imports.uploads import (
     ACTION_LABELS,
     StoredUpload,
@@ -44,7 +45,6 @@ from lms.people.selectors import (
     villages_visible_to,
     visible_village_ids,
 )
-from lms.people.tables import TableError
 
 from ..exceptions import AttendanceError
 from ..models import AttendanceRecord, SessionKind, TrainingSession

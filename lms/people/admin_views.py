@@ -20,6 +20,7 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button, HeaderButton
 
+from lms.imports.tables import TableError
 from lms.imports.uploads import (
     ACTION_LABELS,
     StoredUpload,
@@ -48,7 +49,6 @@ from .selectors import (
     visible_village_ids,
 )
 from .services import person_merge, person_password_set, roster_import_apply
-from .tables import TableError
 
 IMPORT_TOKEN_SALT = "lms.people.admin_views.roster-import"
 

@@ -6,10 +6,11 @@ phone numbers, in the spellings rosters really contain.
 
 import datetime
 import re
-import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from lms.imports.cells import strip_invisible, to_halfwidth
 
 # ISO 7064 MOD 11-2, as GB 11643-1999 specifies for the 18th character.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -17,16 +18,6 @@ _ID_CHECK_CHARS = "10X98765432"
 _MIDDLE_DOTS = "·•‧∙・･．.・"
 _SPACES = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
-
-
-def strip_invisible(value: str) -> str:
-    """Drop zero-width and direction marks (Unicode category Cf) pasted in from chat apps."""
-    return "".join(char for char in value if unicodedata.category(char) != "Cf")
-
-
-def to_halfwidth(value: str) -> str:
-    """Full-width digits, letters, spaces and '+' become their ASCII forms (NFKC)."""
-    return unicodedata.normalize("NFKC", strip_invisible(value))
 
 
 def normalize_name(value) -> str:

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .identity import normalize_id_number, normalize_name, normalize_phone, strip_invisible
+from lms.imports.cells import cell_text
+from lms.imports.tables import TableRow, read_table
+
+from .identity import normalize_id_number, normalize_name, normalize_phone
 from .models import Household, PartyBranch, Person, Township, Village
-from .tables import TableRow, read_table
 
 # header_key(column title) → field. The first title of each field is the template's.
 COLUMN_ALIASES = {
@@ -132,28 +134,9 @@ class RosterPlan:
 # --- Cells ------------------------------------------------------------------------------------
 
 
-def _text(value) -> str:
-    """A cell as trimmed text: 12.0 → '12'; the '…' of ="…" and a leading ' are dropped.
-
-    Exports write ="13800138000" and '13800138000 to keep Excel from turning the number
-    into 1.38E+10; neither mark is part of the value.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = strip_invisible(str(value)).replace("\u3000", " ").strip()
-    wrapped = re.fullmatch(r'=\s*"(.*)"', text)
-    if wrapped:
-        text = wrapped.group(1).strip()
-    return text.removeprefix("'").removeprefix("`").strip()
-
-
 def _choice(value) -> str:
     """A cell compared against a set of words: half-width, lower case, no spaces."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _text(value))).lower()
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(value))).lower()
 
 
 def _yes_no(value) -> bool | None:
@@ -165,7 +148,7 @@ def _yes_no(value) -> bool | None:
     if text in _NO:
         return False
     raise ValidationError(
-        _("Party member must be 是 or 否, not “%(value)s”.") % {"value": _text(value)}
+        _("Party member must be 是 or 否, not “%(value)s”.") % {"value": cell_text(value)}
     )
 
 
@@ -177,16 +160,18 @@ def _gender(value) -> str:
         return "M"
     if text in _FEMALE:
         return "F"
-    raise ValidationError(_("Gender must be 男 or 女, not “%(value)s”.") % {"value": _text(value)})
+    raise ValidationError(
+        _("Gender must be 男 or 女, not “%(value)s”.") % {"value": cell_text(value)}
+    )
 
 
 def _id_number(value) -> str:
     # A float is an ID number Excel turned into a number: normalize_id_number explains it.
-    return normalize_id_number(value if isinstance(value, float) else _text(value))
+    return normalize_id_number(value if isinstance(value, float) else cell_text(value))
 
 
 def _phone(value) -> str:
-    return normalize_phone(_text(value))
+    return normalize_phone(cell_text(value))
 
 
 # --- Villages ---------------------------------------------------------------------------------
@@ -247,9 +232,9 @@ def roster_plan(
 def _parse_row(row: TableRow, villages: VillageIndex, allowed: set[int] | None):
     """The row's values, normalised, and the reasons it cannot be imported (if any)."""
     values = row.values
-    name = normalize_name(_text(values.get("name")))
-    messages = _name_problems(name)
-    village, village_message = _village(_text(values.get("village")), villages, allowed)
+    name = normalize_name(cell_text(values.get("name")))
+    messages = name_problems(name)
+    village, village_message = _village(cell_text(values.get("village")), villages, allowed)
     if village_message:
         messages.append(village_message)
     planned = PlannedRow(number=row.number, name=name, village=village)
@@ -269,8 +254,8 @@ def _parse_row(row: TableRow, villages: VillageIndex, allowed: set[int] | None):
             setattr(planned, attribute, parse(values.get(key)))
         except ValidationError as error:
             messages.append(f"{labels[key]}：{'；'.join(error.messages)}")
-    planned.household_number = _text(values.get("household"))
-    planned.branch_name = normalize_name(_text(values.get("branch")))
+    planned.household_number = cell_text(values.get("household"))
+    planned.branch_name = normalize_name(cell_text(values.get("branch")))
     for key, value, label in (
         ("household", planned.household_number, _("household number")),
         ("branch", planned.branch_name, _("party branch")),
@@ -284,7 +269,7 @@ def _too_long(label: str, limit: int) -> str:
     return _("%(field)s is longer than %(limit)s characters") % {"field": label, "limit": limit}
 
 
-def _name_problems(name: str) -> list[str]:
+def name_problems(name: str) -> list[str]:
     """A name is required, fits the record, and has no digits (a shifted column has)."""
     if not name:
         return [_("the name is empty")]

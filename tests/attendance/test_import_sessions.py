@@ -11,8 +11,9 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from attendance.models import SessionKind, TrainingSession
-from attendance.plan_import import CellError, parse_study_hours, parse_track, parse_when
+from attendance.plan_import import parse_track
 from attendance.services import attendance_mark
+from lms.imports.cells import CellError, parse_study_hours, parse_when
 from lms.ledger.models import StudyHoursEntry, Track
 from lms.people.models import Village
 from tests.factories.attendance import TrainingSessionFactory

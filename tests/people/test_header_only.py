@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from attendance.sheet_import import sheet_import_plan
-from lms.people.tables import TableError
+from lms.imports.tables import TableError
 from tests.factories.attendance import TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db

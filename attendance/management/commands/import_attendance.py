@@ -8,7 +8,7 @@ from attendance.exceptions import AttendanceError
 from attendance.models import AttendanceRecord, TrainingSession
 from attendance.sheet_import import SheetPlan, sheet_import_apply, sheet_import_plan
 from lms.imports.reporting import row_numbers
-from lms.people.tables import TableError
+from lms.imports.tables import TableError
 
 
 def action_labels() -> dict[str, str]:

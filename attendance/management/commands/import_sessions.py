@@ -6,9 +6,9 @@ from django.utils.translation import gettext as _
 
 from attendance.plan_import import SessionPlan, session_import_apply, session_import_plan
 from lms.imports.reporting import row_numbers
+from lms.imports.tables import TableError
 from lms.people.identity import normalize_name
 from lms.people.models import Township
-from lms.people.tables import TableError
 
 
 class Command(BaseCommand):

@@ -5,11 +5,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from lms.imports.reporting import row_numbers
+from lms.imports.tables import TableError
 from lms.people.identity import normalize_name
 from lms.people.models import Township
 from lms.people.roster import RosterPlan, roster_plan
 from lms.people.services import roster_import_apply
-from lms.people.tables import TableError
 
 
 class Command(BaseCommand):

@@ -1,0 +1,76 @@
+"""The house plan, checked on every run (issue 8): arrows between apps run one way, no app
+reaches into another's private names, no module waits on a loop of its own app's imports
+for one name, and no source file grows past 600 lines."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ["lms", "courses", "attendance", "certificates"]
+# Who may not import whom: lower apps know nothing of those built on them.
+FORBIDDEN = {
+    "lms.people": ["attendance", "courses", "certificates", "lms.home", "lms.stats", "lms.ledger"],
+    "lms.ledger": ["attendance", "courses", "certificates", "lms.home", "lms.stats"],
+    "lms.imports": ["attendance", "courses", "certificates", "lms.home", "lms.stats"],
+    "courses": ["attendance", "lms.home", "certificates", "lms.stats"],
+    "attendance": ["lms.home", "certificates", "lms.stats"],
+}
+
+
+def source_files():
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path
+
+
+def module_of(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def app_of(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "lms" and len(parts) > 1 else parts[0]
+
+
+def imports_of(path: Path):
+    """(imported module, names) for every import in the file, relative ones resolved."""
+    module = module_of(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, []
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            yield base, [alias.name for alias in node.names]
+
+
+FILES = list(source_files())
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_arrows_run_one_way_and_private_names_stay_home(path):
+    app = app_of(module_of(path))
+    wrong = []
+    for imported, names in imports_of(path):
+        for forbidden in FORBIDDEN.get(app, []):
+            if imported == forbidden or imported.startswith(forbidden + "."):
+                wrong.append(f"{app} imports {imported}")
+        if app_of(imported) != app and app_of(imported).split(".")[0] in PACKAGES:
+            wrong += [f"{name} from {imported}" for name in names if name.startswith("_")]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_no_source_file_grows_past_600_lines(path):
+    assert len(path.read_text("utf-8").splitlines()) <= 600
