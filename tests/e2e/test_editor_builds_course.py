@@ -60,10 +60,11 @@ def _publish(desk):
 
     Wagtail autosaves the form about a second after each change (the first autosave of a
     new page creates it as a draft); like a person pausing before publishing, let the last
-    one land so that publishing does not race it."""
-    desk.wait_for_timeout(1_500)
+    one land (the form says it has no unsaved edits) so that publishing does not race it."""
+    expect(desk.locator("form[data-w-unsaved-has-edits-value=true]")).to_have_count(
+        0, timeout=15_000
+    )
     desk.wait_for_load_state("networkidle")
-    expect(desk.locator("form[data-w-unsaved-has-edits-value=true]")).to_have_count(0)
     desk.locator("footer [data-w-dropdown-target=toggle]").click()
     desk.get_by_role("button", name="发布", exact=True).click()
     desk.wait_for_load_state()
@@ -262,8 +263,7 @@ def test_editor_builds_a_course_in_the_admin_and_a_member_earns_its_hours_on_a_p
     # 7. Playing again and reloading credit nothing more: one ledger row, 2 hours, party.
     page.goto(f"{url}{lesson.url}")
     page.evaluate(PLAY)
-    page.wait_for_timeout(4_500)
-    page.evaluate(PAUSE)
+    page.wait_for_function("() => document.querySelector('audio').ended", timeout=40_000)
     page.wait_for_load_state("networkidle")
     assert page.evaluate(CREDITED) == "6"  # the server answered, and credited no more
     page.reload()

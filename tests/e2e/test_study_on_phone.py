@@ -136,10 +136,9 @@ def test_member_studies_a_required_course_on_a_phone_and_earns_its_hours_once(
     progress = LessonProgress.objects.get(person=member, lesson=lesson)
     assert progress.completed_at is not None and progress.seconds_credited == 6
 
-    # 4. Playing it again earns nothing more.
-    page.wait_for_timeout(4_500)
-    page.evaluate("() => document.querySelector('audio').pause()")
-    page.wait_for_timeout(500)
+    # 4. Playing on to the end earns nothing more: wait for the audio's end and its last beat.
+    page.wait_for_function("() => document.querySelector('audio').ended", timeout=40_000)
+    page.wait_for_load_state("networkidle")
 
     # 5. The course shows completed with its hours; the ledger holds exactly one row.
     page.goto(f"{url}{course.url}")
