@@ -1,0 +1,40 @@
+"""Fixtures of the attendance tests: sessions at the pinned moment of
+tests/attendance/sign_in_support.py, and the people who come to them."""
+
+import pytest
+
+from lms.people.services import person_account_create
+from tests.conftest import PASSWORD, beijing
+from tests.factories.attendance import TrainingSessionFactory
+from tests.factories.people import PersonFactory
+
+
+@pytest.fixture
+def session(village_a):
+    """Running now: started 5 minutes ago, ends in 1 h 55 min."""
+    return TrainingSessionFactory(village=village_a, topic="马铃薯种薯繁育")
+
+
+@pytest.fixture
+def tomorrow(village_a):
+    """09:00–11:00 tomorrow: open at TOMORROW, not now."""
+    return TrainingSessionFactory(village=village_a, starts_at=beijing(2026, 3, 6, 9, 0))
+
+
+@pytest.fixture
+def leaving(village_a):
+    return TrainingSessionFactory(
+        village=village_a, requires_sign_out=True, starts_at=beijing(2026, 3, 5, 8, 0)
+    )
+
+
+@pytest.fixture
+def farmer(village_a):
+    return PersonFactory(name="王大田", village=village_a, phone="13900000011")
+
+
+@pytest.fixture
+def learner(village_a):
+    person = PersonFactory(name="张秀英", village=village_a, phone="13800138000")
+    person_account_create(person=person, password=PASSWORD)
+    return person
