@@ -3,10 +3,12 @@ tests/attendance/sign_in_support.py, and the people who come to them."""
 
 import pytest
 
-from lms.people.services import person_account_create
+from lms.people.models import RoleAssignment
+from lms.people.services import person_account_create, role_assign
+from tests.attendance.admin_support import at
 from tests.conftest import PASSWORD, beijing
 from tests.factories.attendance import TrainingSessionFactory
-from tests.factories.people import PersonFactory
+from tests.factories.people import PersonFactory, UserFactory
 
 
 @pytest.fixture
@@ -38,3 +40,38 @@ def learner(village_a):
     person = PersonFactory(name="张秀英", village=village_a, phone="13800138000")
     person_account_create(person=person, password=PASSWORD)
     return person
+
+
+@pytest.fixture
+def secretary_b(township, village_b):
+    """The village secretary of 西沟村 only."""
+    user = UserFactory(username="secretary_b")
+    role_assign(
+        user=user, role=RoleAssignment.Role.SECRETARY, township=township, villages=[village_b]
+    )
+    return user
+
+
+@pytest.fixture
+def session_a(village_a):
+    """东沟村, 5 March 2026 9:00–11:00 in the meeting room."""
+    return TrainingSessionFactory(
+        village=village_a,
+        topic="东沟大棚蔬菜",
+        venue="村委会会议室",
+        starts_at=at(5, 9),
+        ends_at=at(5, 11),
+        trainer_name="县农业技术推广站",
+    )
+
+
+@pytest.fixture
+def session_b(village_b):
+    return TrainingSessionFactory(
+        village=village_b,
+        topic="西沟养殖技术",
+        venue="西沟村文化室",
+        starts_at=at(6, 9),
+        ends_at=at(6, 11),
+        trainer_name="县畜牧站",
+    )
