@@ -5,10 +5,11 @@
 every record keeps its history and credits or withdraws hours). The command
 `import_attendance` and the admin's preview both use these two.
 
-Who a row is: attendance.matching.match_person, the rule the walk-in form uses (name in the
-village; the phone tells two people of one name apart). Someone not on the roster is added
-in the row's village with the row's phone and listed; a row the phone cannot decide is an
-error. Importing the same sheet again changes nothing; a corrected sheet updates statuses.
+Who a row is: lms.people.identity.PeopleIndex, the rule of the roster and the walk-in form
+(name in the village; the phone tells two people of one name apart). Someone not on the
+roster is added in the row's village with the row's phone and listed; a row the phone cannot
+decide is an error. Importing the same sheet again changes nothing; a corrected sheet
+updates statuses.
 """
 
 import re
@@ -22,14 +23,13 @@ from django.utils.translation import gettext as _
 
 from lms.imports.cells import cell_text, to_halfwidth
 from lms.imports.tables import NO_ROWS_MESSAGE, TableError, TableRow, read_table
-from lms.people.identity import normalize_name, normalize_phone
+from lms.people.identity import PeopleIndex, normalize_name, normalize_phone
 from lms.people.models import Person, RoleAssignment, Village
 from lms.people.roster import RowError, VillageIndex, name_problems
 from lms.people.selectors import user_role, visible_village_ids
 from lms.people.services import person_save
 
 from .exceptions import SessionCancelled
-from .matching import match_person
 from .models import AttendanceRecord, Registration, TrainingSession
 from .services import attendance_mark
 
@@ -303,21 +303,25 @@ def _match(rows: list[SheetRow], plan: SheetPlan) -> None:
     """Find each row's person (or plan a new one) and its record; refuse ambiguous rows and
     rows naming a person twice. Rows are matched against the roster as it will be once the
     earlier rows' new people are added."""
-    people: dict[tuple[str, int], list[Person]] = defaultdict(list)
+    # A sheet names each person's village: they are looked for there (a roster import, not a
+    # sheet, moves people between villages).
+    by_village: dict[int, list[Person]] = defaultdict(list)
     names = sorted({row.name for row in rows})
     for start in range(0, len(names), 500):
         for person in Person.objects.filter(name__in=names[start : start + 500]).order_by("pk"):
-            people[(person.name, person.village_id)].append(person)
+            by_village[person.village_id].append(person)
+    indexes: dict[int, PeopleIndex] = {}
     records = {
         record.person_id: record for record in AttendanceRecord.objects.filter(session=plan.session)
     }
-    row_of_person: dict[int, int] = {}  # id() of the Person (saved or planned) → row
     for row in rows:
-        known = people[(row.name, row.village.pk)]
-        match = match_person(
-            name=row.name, village=row.village, phone=row.phone, people=_fitting(row, known)
+        index = indexes.get(row.village.pk)
+        if index is None:
+            index = indexes[row.village.pk] = PeopleIndex(by_village[row.village.pk])
+        found = index.match(
+            name=row.name, village_id=row.village.pk, phone=row.phone, phone_mask=row.phone_mask
         )
-        if match.is_ambiguous:
+        if found.is_ambiguous:
             plan.errors.append(
                 RowError(
                     row.number,
@@ -329,47 +333,41 @@ def _match(rows: list[SheetRow], plan: SheetPlan) -> None:
                         )
                         % {
                             "village": row.village.name,
-                            "count": len(match.candidates),
+                            "count": len(found.candidates),
                             "name": row.name,
                         }
                     ],
                 )
             )
             continue
-        person = match.person
-        if person is not None and id(person) in row_of_person:
+        known = found.known
+        if known is not None and known.row_number is not None:
             plan.errors.append(
                 RowError(
                     row.number,
-                    [_("the same person as row %(row)s") % {"row": row_of_person[id(person)]}],
+                    [_("the same person as row %(row)s") % {"row": known.row_number}],
                 )
             )
             continue
-        if person is None:
+        if known is None:
             person = Person(name=row.name, village=row.village, phone=row.phone)
             row.is_new_person = True
-            known.append(person)
+            index.record(
+                None,
+                name=row.name,
+                village_id=row.village.pk,
+                phone=row.phone,
+                person=person,
+                row_number=row.number,
+            )
         else:
+            person = known.person
             row.record = records.get(person.pk)
+            # A sheet changes nobody's details: the person stays as recorded.
+            index.record(known, name=known.name, village_id=known.village_id, row_number=row.number)
         row.person = person
         row.action = _record_action(row)
-        row_of_person[id(person)] = row.number
         plan.rows.append(row)
-
-
-def _fitting(row: SheetRow, people: list[Person]) -> list[Person]:
-    """The people a row may be. A masked phone (from the printed sheet) narrows them to
-    those whose phone fits it; if nobody's does, only someone with no phone on record can
-    be the same person, as for a full phone nobody has."""
-    if row.phone_mask is None:
-        return people
-    first, last = row.phone_mask
-    fits = [
-        person
-        for person in people
-        if person.phone and person.phone.startswith(first) and person.phone.endswith(last)
-    ]
-    return fits or [person for person in people if not person.phone]
 
 
 # --- Writing ----------------------------------------------------------------------------------

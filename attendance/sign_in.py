@@ -26,9 +26,9 @@ from django.utils.http import base36_to_int, int_to_base36
 from django.utils.translation import gettext as _
 
 from lms.imports.cells import to_halfwidth
-from lms.people.identity import normalize_name
+from lms.people.identity import normalize_name, phone_or_nothing
 from lms.people.models import Person, Village
-from lms.people.selectors import people_visible_to, person_for_user
+from lms.people.selectors import people_visible_to, person_for_user, person_in_village
 from lms.people.services import person_save
 
 from .exceptions import (
@@ -41,7 +41,6 @@ from .exceptions import (
     SignInRefused,
     WalkInClosed,
 )
-from .matching import match_person
 from .models import AttendanceRecord, Evaluation, PendingWalkIn, Registration, TrainingSession
 from .selectors import session_counts, session_evaluation_summary
 from .services import attendance_sign_in, attendance_sign_out
@@ -348,20 +347,21 @@ def walk_in_sign_in(
         # Two taps of "sign in" from a new face must not add them to the roster twice:
         # walk-ins of one village take turns (a row lock; SQLite serialises writes anyway).
         Village.objects.select_for_update().filter(pk=village.pk).first()
-        match = match_person(name=name, village=village, phone=phone)
+        phone = phone_or_nothing(phone)
+        match = person_in_village(name=name, village=village, phone=phone)
         if match.is_ambiguous:
             pending, _created = PendingWalkIn.objects.get_or_create(
                 session=session,
                 village=village,
                 name=name,
-                phone=match.phone,
+                phone=phone,
                 status=PendingWalkIn.Status.PENDING,
                 defaults={"arrived_at": at},
             )
             return WalkInResult(pending=pending)
         person, created = match.person, False
         if person is None:
-            person = person_save(person=Person(name=name, village=village, phone=match.phone))
+            person = person_save(person=Person(name=name, village=village, phone=phone))
             created = True
         record, newly = attendance_sign_in(
             session=session, person=person, method=Method.WALK_IN, at=at
@@ -382,8 +382,10 @@ def walk_in_sign_out(
     with transaction.atomic():
         at = _now(at)
         _refuse_unless_open(session, SIGN_OUT, at)
-        match = match_person(name=name, village=village, phone=phone)
-        people = [match.person] if match.person else match.candidates
+        match = person_in_village(
+            name=normalize_name(name), village=village, phone=phone_or_nothing(phone)
+        )
+        people = [match.person] if match.person else [known.person for known in match.candidates]
         signed_in = list(
             AttendanceRecord.objects.filter(
                 session=session, person__in=people, status__in=AttendanceRecord.CAME

@@ -95,4 +95,8 @@ class SessionPageMixin(PermissionMixin, WagtailAdminTemplateMixin):
         ]
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(session=self.session, **kwargs)
+        session = self.session
+        note = [session.topic, session.village.name, session.venue]
+        return super().get_context_data(
+            session=session, header_note=" · ".join(part for part in note if part), **kwargs
+        )

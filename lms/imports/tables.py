@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lms.errors import UserFacingError
+
 # How far down a title and notes may push the header row.
 HEADER_SEARCH_ROWS = 10
 # Delimiters a CSV may use: Excel's comma, tab-separated text, European Excel's semicolon,
@@ -25,7 +27,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the container of old .xls (and .et) workbooks
 
 
-class TableError(Exception):
+class TableError(UserFacingError):
     """The file as a whole cannot be read (not a row error)."""
 
 

@@ -1,9 +1,8 @@
-"""Admin views beyond the people viewset: a roster import with a preview, and merging two
-records of one person.
+"""Admin views beyond the people viewset: merging two records of one person, a villager's
+login account, and the URLs of these and of the roster import (admin_imports).
 
-The rules live elsewhere (roster.roster_plan, services.roster_import_apply,
-services.person_merge); these views check who asks, keep the uploaded file between the
-preview and the confirmation, and show what will happen before anything is written.
+The rules live elsewhere (services.person_merge, services.person_password_set); these views
+check who asks and show both records before anything is written.
 """
 
 from django.core.exceptions import ValidationError
@@ -18,44 +17,21 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.widgets.button import Button, HeaderButton
+from wagtail.admin.widgets.button import Button
 
-from lms.imports.tables import TableError
-from lms.imports.uploads import (
-    ACTION_LABELS,
-    StoredUpload,
-    UploadExpired,
-    fingerprint,
-    upload_discard,
-    upload_from_token,
-    upload_keep,
-    upload_read,
-    upload_token,
-)
-
+from .admin_imports import RosterImportConfirmView, RosterImportView
 from .admin_scope import AllowedUsersMixin, ScopedEditView, ScopedInspectView
 from .exceptions import AccountRefused, MergeRefused
-from .forms import PersonMergeSearchForm, PersonPasswordForm, RosterImportForm
-from .identity import mask_id_number, mask_phone
-from .models import Person, Township
-from .roster import RosterPlan, roster_plan
+from .forms import PersonMergeSearchForm, PersonPasswordForm
+from .models import Person
 from .selectors import (
     people_matching,
     people_visible_to,
     user_is_administrator,
     user_role,
     user_sees_identifiers,
-    villages_visible_to,
-    visible_village_ids,
 )
-from .services import person_merge, person_password_set, roster_import_apply
-
-IMPORT_TOKEN_SALT = "lms.people.admin_views.roster-import"
-
-
-def user_can_import_roster(user) -> bool:
-    """Staff who may add people; which villages a row may name is the roster plan's business."""
-    return user_role(user) is not None and user.has_perm("people.add_person")
+from .services import person_merge, person_password_set
 
 
 class _PeopleAdminMixin(WagtailAdminTemplateMixin):
@@ -71,153 +47,6 @@ class _PeopleAdminMixin(WagtailAdminTemplateMixin):
 
     def get_extra_breadcrumbs_items(self):
         return []
-
-
-# --- Roster import ----------------------------------------------------------------------------
-
-
-def _roster_fingerprint(plan: RosterPlan) -> str:
-    shown = [
-        [row.number, row.action, row.person.pk if row.person else None, row.changes]
-        for row in plan.rows
-    ]
-    shown.append([error.number for error in plan.errors])
-    return fingerprint(shown)
-
-
-class _RosterImportMixin(AllowedUsersMixin, _PeopleAdminMixin):
-    page_title = gettext_lazy("Import roster")
-    header_icon = "upload"
-
-    def user_is_allowed(self, user) -> bool:
-        return user_can_import_roster(user)
-
-    def roster_plan(self, data: bytes, filename: str, township: Township | None) -> RosterPlan:
-        user = self.request.user
-        allowed = None if user_is_administrator(user) else visible_village_ids(user)
-        return roster_plan(data, filename, township=township, allowed_village_ids=allowed)
-
-    def render_preview(self, *, plan: RosterPlan, stored: StoredUpload, changed: bool = False):
-        """The preview, with a confirmation only for a plan without errors."""
-        masked = not user_sees_identifiers(self.request.user)
-        labels = {
-            field.name: field.verbose_name for field in Person._meta.get_fields() if field.concrete
-        }
-        rows = [
-            {
-                "number": row.number,
-                "action": row.action,
-                "action_label": ACTION_LABELS[row.action],
-                "name": row.name,
-                "village": row.village.name,
-                "phone": mask_phone(row.phone) if masked else row.phone,
-                "id_number": mask_id_number(row.id_number) if masked else row.id_number,
-                "changes": [labels.get(name, name) for name in row.changes],
-            }
-            for row in plan.rows
-        ]
-        token = ""
-        if plan.is_valid:
-            stored.fingerprint = _roster_fingerprint(plan)
-            token = upload_token(stored, user=self.request.user, salt=IMPORT_TOKEN_SALT)
-        self.template_name = "people/admin/roster_preview.html"
-        context = self.get_context_data(
-            plan=plan,
-            rows=rows,
-            errors=plan.errors,
-            filename=stored.filename,
-            token=token,
-            changed=changed,
-            counts={action: plan.count(action) for action in ACTION_LABELS},
-            total=len(plan.rows) + len(plan.errors),
-            confirm_url=reverse("people_admin:import_confirm"),
-            upload_url=reverse("people_admin:import"),
-        )
-        return self.render_to_response(context)
-
-
-class RosterImportView(_RosterImportMixin, FormView):
-    """Upload a roster; the answer is its preview. Nothing is written here."""
-
-    form_class = RosterImportForm
-    template_name = "people/admin/roster_upload.html"
-
-    @cached_property
-    def townships(self):
-        return Township.objects.filter(
-            villages__in=villages_visible_to(self.request.user)
-        ).distinct()
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "townships": self.townships}
-
-    def form_valid(self, form):
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        township = form.cleaned_data.get("township")
-        if township is None and len(self.townships) == 1:
-            township = self.townships[0]
-        try:
-            plan = self.roster_plan(data, upload.name, township)
-        except TableError as error:
-            form.add_error("file", str(error))
-            return self.form_invalid(form)
-        stored = StoredUpload("", upload.name, township.pk if township else None)
-        if plan.is_valid:  # kept only when there is something to confirm
-            upload_keep(stored, data)
-        return self.render_preview(plan=plan, stored=stored)
-
-
-class RosterImportConfirmView(_RosterImportMixin, TemplateView):
-    """Write the previewed roster, planned again from the stored file against today's records."""
-
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        token = request.POST.get("token", "")
-        try:
-            stored = upload_from_token(token, user=request.user, salt=IMPORT_TOKEN_SALT)
-            if "cancel" in request.POST:
-                upload_discard(stored)
-                messages.success(request, _("Import cancelled; nothing was written."))
-                return redirect("people:index")
-            data = upload_read(stored)
-        except UploadExpired as error:
-            messages.error(request, str(error))
-            return redirect("people_admin:import")
-        township = Township.objects.filter(pk=stored.target).first()
-        try:
-            plan = self.roster_plan(data, stored.filename, township)
-        except TableError as error:
-            upload_discard(stored)
-            messages.error(request, str(error))
-            return redirect("people_admin:import")
-
-        if not plan.is_valid or _roster_fingerprint(plan) != stored.fingerprint:
-            # Records changed since the preview: show what would happen now instead.
-            if not plan.is_valid:
-                upload_discard(stored)
-            return self.render_preview(plan=plan, stored=stored, changed=True)
-
-        try:
-            counts = roster_import_apply(plan=plan)
-        except ValidationError as error:  # a record saved by someone else in the meantime
-            messages.error(request, " ".join(error.messages))
-            return self.render_preview(plan=plan, stored=stored)
-        upload_discard(stored)
-        messages.success(
-            request,
-            _("Roster imported: %(create)s new, %(update)s updated, %(unchanged)s unchanged.")
-            % counts,
-        )
-        return redirect("people:index")
-
-
-def roster_import_header_button(user) -> HeaderButton | None:
-    """The people listing's “Import roster” button, for those who may import."""
-    if not user_can_import_roster(user):
-        return None
-    return HeaderButton(_("Import roster"), url=reverse("people_admin:import"), icon_name="upload")
 
 
 # --- Merging two records of one person -------------------------------------------------------

@@ -1,9 +1,12 @@
-"""Forms of the people app: login (site and Wagtail admin) and the roster upload."""
+"""Forms of the people app: login (site and Wagtail admin), the upload of imports whose rows
+name villages, merging and login passwords."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
+
+from lms.imports.forms import SpreadsheetUploadForm
 
 from .exceptions import LoginLocked, PeopleError
 from .services import login_attempt
@@ -42,25 +45,9 @@ class LoginForm(WagtailLoginForm):
         return self.cleaned_data
 
 
-class RosterUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("Roster file (CSV or XLSX)"),
-        help_text=_(
-            "Columns: 姓名, 性别, 村, 手机号, 身份证号, 党员 (是/否), 户号, 党支部. "
-            "Nothing is written until you confirm the preview."
-        ),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise ValidationError(_("Upload a .csv or .xlsx file."))
-        return upload
-
-
-class RosterImportForm(RosterUploadForm):
-    """The roster upload of the Wagtail admin: a township is asked for only when the user
-    sees villages of several townships, where two villages may share a name."""
+class TownshipUploadForm(SpreadsheetUploadForm):
+    """An import whose rows name villages (the roster, the training plan): a township is asked
+    for only when the user sees villages of several townships, where two may share a name."""
 
     township = forms.ModelChoiceField(
         queryset=None,

@@ -1,11 +1,16 @@
-"""Normalising, validating and masking the identifiers people are known by.
+"""Normalising, validating and masking the identifiers people are known by, and telling who
+a name, a village and a phone are.
 
-Pure functions, no database: names, mainland national ID numbers (居民身份证号码) and
-phone numbers, in the spellings rosters really contain.
+No database: names, mainland national ID numbers (居民身份证号码) and phone numbers, in the
+spellings rosters really contain; and PeopleIndex, the one rule every entrance that meets a
+person by name uses (the roster import, the walk-in form, a paper sign-in sheet), over the
+people its caller loaded.
 """
 
 import datetime
 import re
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -150,6 +155,15 @@ def normalize_phone(value) -> str:
     )
 
 
+def phone_or_nothing(value) -> str:
+    """The normalised phone, or "" if the value holds no valid number (never an error): what
+    a walk-in types is a hint, not a record to refuse."""
+    try:
+        return normalize_phone(value) if value else ""
+    except ValidationError:
+        return ""
+
+
 def mask_id_number(id_number: str) -> str:
     """First 6 and last 4 characters shown: 110105********123X."""
     if not id_number:
@@ -184,3 +198,155 @@ def mask_name(name: str) -> str:
         tail = characters[dot + 1 :]
         return "".join(characters[: dot + 2]) + "*" * max(len(tail) - 1, 0)
     return characters[0] + "*" * (len(characters) - 2) + characters[-1]
+
+
+# --- Who is this? -----------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Known:
+    """A person as the records will hold them once the rows matched so far are written: a
+    saved person, or one a row will add (`person` is then the caller's unsaved object)."""
+
+    name: str
+    village_id: int
+    phone: str = ""
+    id_number: str = ""
+    person: object = None
+    row_number: int | None = None  # the row of this file that describes them
+
+    @classmethod
+    def of(cls, person) -> "Known":
+        return cls(person.name, person.village_id, person.phone, person.id_number, person)
+
+
+@dataclass
+class IdentityMatch:
+    """Who a row is: one `known` person, nobody yet, or several `candidates` (ambiguous).
+    `shared_phone` says the candidates share the row's phone (only a village tells them
+    apart)."""
+
+    known: Known | None = None
+    candidates: list[Known] = field(default_factory=list)
+    shared_phone: bool = False
+
+    @property
+    def person(self):
+        return self.known.person if self.known is not None else None
+
+    @property
+    def is_ambiguous(self) -> bool:
+        return self.known is None and len(self.candidates) > 1
+
+    @property
+    def is_unknown(self) -> bool:
+        return self.known is None and not self.candidates
+
+
+def phone_fits_mask(phone: str, mask: tuple[str, str]) -> bool:
+    """A phone printed masked (138****5678) and typed back fits the numbers it shows."""
+    first, last = mask
+    return bool(phone) and phone.startswith(first) and phone.endswith(last)
+
+
+class PeopleIndex:
+    """The people rows may name, strongest identifier first: the ID number; else the phone
+    together with the name (families share one phone); else the name within the village. A
+    different ID number, or a different phone on record, is a different person; that is how
+    two people of one name in a village are told apart.
+
+    The caller loads the people a row may be (by name, by ID number) and, as it matches rows
+    in order, `record`s each as it will be written, so that a later row matches what an
+    earlier one adds or changes and a file naming one person twice is seen."""
+
+    def __init__(self, people=()):
+        self.by_id: dict[str, Known] = {}
+        self.by_phone: dict[str, list[Known]] = defaultdict(list)
+        self.by_name_village: dict[tuple[str, int], list[Known]] = defaultdict(list)
+        for person in people:
+            self._add(Known.of(person))
+
+    def _add(self, known: Known) -> None:
+        if known.id_number:
+            self.by_id[known.id_number] = known
+        if known.phone:
+            self.by_phone[known.phone].append(known)
+        self.by_name_village[(known.name, known.village_id)].append(known)
+
+    def _remove(self, known: Known) -> None:
+        if known.phone:
+            self.by_phone[known.phone].remove(known)
+        self.by_name_village[(known.name, known.village_id)].remove(known)
+
+    def record(
+        self,
+        known: Known | None,
+        *,
+        name,
+        village_id,
+        phone="",
+        id_number="",
+        person=None,
+        row_number=None,
+    ) -> Known:
+        """Remember that a row describes `known` (None: a new person, `person`) as it will be
+        saved: an empty cell keeps what is on record."""
+        if known is None:
+            known = Known(name, village_id, phone, id_number, person)
+        else:
+            self._remove(known)
+            known.name, known.village_id = name, village_id
+            known.phone = phone or known.phone
+            known.id_number = id_number or known.id_number
+        known.row_number = row_number
+        self._add(known)
+        return known
+
+    def match(self, *, name, village_id, phone="", id_number="", phone_mask=None) -> IdentityMatch:
+        """The person (name, village, phone, ID number) names, among those indexed. A masked
+        phone narrows the name's people to those whose phone fits it, else to those with none
+        on record."""
+        if id_number and id_number in self.by_id:
+            return IdentityMatch(self.by_id[id_number])
+        if phone:
+            found = self._match_phone(name, village_id, phone, id_number)
+            if found.known is not None or found.candidates:
+                return found
+        same = [
+            known
+            for known in self.by_name_village.get((name, village_id), [])
+            if _compatible(known, id_number)
+            and not (phone and known.phone and known.phone != phone)
+        ]
+        if phone_mask is not None:
+            fits = [known for known in same if phone_fits_mask(known.phone, phone_mask)]
+            same = fits or [known for known in same if not known.phone]
+        if len(same) == 1:
+            return IdentityMatch(same[0])
+        return IdentityMatch(candidates=same)
+
+    def _match_phone(self, name, village_id, phone, id_number) -> IdentityMatch:
+        same = [
+            known
+            for known in self.by_phone.get(phone, [])
+            if known.name == name
+            and _compatible(known, id_number)
+            and not _moved_by_this_file(known, village_id)
+        ]
+        if len(same) > 1:
+            # Two people of one name share a phone only in different villages.
+            in_village = [known for known in same if known.village_id == village_id]
+            if len(in_village) != 1:
+                return IdentityMatch(candidates=in_village or same, shared_phone=True)
+            same = in_village
+        return IdentityMatch(same[0] if same else None)
+
+
+def _compatible(known: Known, id_number: str) -> bool:
+    """A different ID number is a different person."""
+    return not (id_number and known.id_number and known.id_number != id_number)
+
+
+def _moved_by_this_file(known: Known, village_id: int) -> bool:
+    """An earlier row put this person in another village: the file names two people."""
+    return known.row_number is not None and known.village_id != village_id

@@ -20,7 +20,13 @@ from django.utils.translation import gettext as _
 from lms.imports.cells import cell_text
 from lms.imports.tables import TableRow, read_table
 
-from .identity import normalize_id_number, normalize_name, normalize_phone
+from .identity import (
+    IdentityMatch,
+    PeopleIndex,
+    normalize_id_number,
+    normalize_name,
+    normalize_phone,
+)
 from .models import Household, PartyBranch, Person, Township, Village
 
 # header_key(column title) → field. The first title of each field is the template's.
@@ -303,105 +309,6 @@ def _village(name: str, villages: VillageIndex, allowed: set[int] | None):
 # --- Matching ---------------------------------------------------------------------------------
 
 
-@dataclass(eq=False)
-class _Known:
-    """A person as the roster will record them: an existing record or a row's new one."""
-
-    name: str
-    village_id: int
-    phone: str
-    id_number: str
-    person: Person | None = None
-    row_number: int | None = None  # the row of this file that describes them
-
-
-class _PeopleIndex:
-    """The people a roster's rows may match, kept up to date as rows are matched."""
-
-    def __init__(self, people):
-        self.by_id: dict[str, _Known] = {}
-        self.by_phone: dict[str, list[_Known]] = defaultdict(list)
-        self.by_name_village: dict[tuple[str, int], list[_Known]] = defaultdict(list)
-        for person in people:
-            self._add(
-                _Known(person.name, person.village_id, person.phone, person.id_number, person)
-            )
-
-    def _add(self, known: _Known) -> None:
-        if known.id_number:
-            self.by_id[known.id_number] = known
-        if known.phone:
-            self.by_phone[known.phone].append(known)
-        self.by_name_village[(known.name, known.village_id)].append(known)
-
-    def _remove(self, known: _Known) -> None:
-        if known.phone:
-            self.by_phone[known.phone].remove(known)
-        self.by_name_village[(known.name, known.village_id)].remove(known)
-
-    def record(self, known: _Known | None, row: PlannedRow) -> None:
-        """Remember that `row` describes `known` (None: a new person) as it will be saved."""
-        if known is None:
-            known = _Known(row.name, row.village.pk, row.phone, row.id_number)
-        else:
-            self._remove(known)
-            known.name, known.village_id = row.name, row.village.pk
-            known.phone = row.phone or known.phone
-            known.id_number = row.id_number or known.id_number
-        known.row_number = row.number
-        self._add(known)
-
-    def match(self, row: PlannedRow) -> tuple[_Known | None, str | None]:
-        """The person a row describes: (known, None), (None, None) for a new person, or
-        (None, the reason the row is ambiguous)."""
-        if row.id_number and row.id_number in self.by_id:
-            return self.by_id[row.id_number], None
-        if row.phone:
-            known, message = self._match_phone(row)
-            if known or message:
-                return known, message
-        return self._match_name(row)
-
-    def _match_phone(self, row: PlannedRow) -> tuple[_Known | None, str | None]:
-        same = [
-            known
-            for known in self.by_phone.get(row.phone, [])
-            if known.name == row.name and _compatible(known, row) and not _elsewhere(known, row)
-        ]
-        if len(same) > 1:
-            # Two people of one name share a phone only in different villages.
-            same = [known for known in same if known.village_id == row.village.pk]
-            if len(same) != 1:
-                return None, _("several people named %(name)s share this phone number") % {
-                    "name": row.name
-                }
-        return (same[0] if same else None), None
-
-    def _match_name(self, row: PlannedRow) -> tuple[_Known | None, str | None]:
-        same = [
-            known
-            for known in self.by_name_village.get((row.name, row.village.pk), [])
-            if _compatible(known, row)
-            and not (row.phone and known.phone and known.phone != row.phone)
-        ]
-        if len(same) > 1:
-            return None, _(
-                "%(village)s has %(count)s people named %(name)s; add a phone or ID number to"
-                " tell them apart"
-            ) % {"village": row.village.name, "count": len(same), "name": row.name}
-        return (same[0] if same else None), None
-
-
-def _compatible(known: _Known, row: PlannedRow) -> bool:
-    """A different ID number is a different person."""
-    return not (row.id_number and known.id_number and known.id_number != row.id_number)
-
-
-def _elsewhere(known: _Known, row: PlannedRow) -> bool:
-    """An earlier row put this person in another village: the file names two people."""
-    return known.row_number is not None and known.village_id != row.village.pk
-
-
 def _candidates(rows: list[PlannedRow]):
     """Existing people a row may match: by ID number, or by name (phone matches need it)."""
     ids = sorted({row.id_number for row in rows if row.id_number})
@@ -418,12 +325,15 @@ def _candidates(rows: list[PlannedRow]):
 
 def _match_existing(rows: list[PlannedRow], plan: RosterPlan) -> None:
     """Find the existing person of each row and detect rows that describe one person."""
-    index = _PeopleIndex(_candidates(rows))
+    index = PeopleIndex(_candidates(rows))
     for row in rows:
-        known, message = index.match(row)
-        if message:
-            plan.errors.append(RowError(row.number, [message]))
+        found = index.match(
+            name=row.name, village_id=row.village.pk, phone=row.phone, id_number=row.id_number
+        )
+        if found.is_ambiguous:
+            plan.errors.append(RowError(row.number, [_ambiguous_message(row, found)]))
             continue
+        known = found.known
         if known is not None and known.row_number is not None:
             plan.errors.append(
                 RowError(
@@ -431,11 +341,27 @@ def _match_existing(rows: list[PlannedRow], plan: RosterPlan) -> None:
                 )
             )
             continue
-        index.record(known, row)
+        index.record(
+            known,
+            name=row.name,
+            village_id=row.village.pk,
+            phone=row.phone,
+            id_number=row.id_number,
+            row_number=row.number,
+        )
         row.person = known.person if known is not None else None
         if row.person is not None:
             row.changes = _changes(row, row.person)
         plan.rows.append(row)
+
+
+def _ambiguous_message(row: PlannedRow, found: IdentityMatch) -> str:
+    if found.shared_phone:
+        return _("several people named %(name)s share this phone number") % {"name": row.name}
+    return _(
+        "%(village)s has %(count)s people named %(name)s; add a phone or ID number to"
+        " tell them apart"
+    ) % {"village": row.village.name, "count": len(found.candidates), "name": row.name}
 
 
 def _changes(row: PlannedRow, person: Person) -> list[str]:

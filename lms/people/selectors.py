@@ -3,7 +3,12 @@
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
-from .identity import normalize_id_number, normalize_phone
+from .identity import (
+    IdentityMatch,
+    PeopleIndex,
+    normalize_id_number,
+    normalize_phone,
+)
 from .models import PartyBranch, Person, RoleAssignment, Township, User, Village
 
 Role = RoleAssignment.Role
@@ -119,3 +124,10 @@ def person_for_user(user) -> Person | None:
     if User.person.is_cached(user):
         return getattr(user, "person", None)
     return Person.objects.filter(user=user).select_related("village", "branch").first()
+
+
+def person_in_village(*, name: str, village: Village, phone: str = "") -> IdentityMatch:
+    """Who someone giving a (normalised) name, a village and maybe a phone is, among the
+    village's people (the walk-in form): PeopleIndex's rule."""
+    people = Person.objects.filter(name=name, village=village).order_by("pk")
+    return PeopleIndex(people).match(name=name, village_id=village.pk, phone=phone)

@@ -10,7 +10,7 @@ from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
-from . import admin_views
+from . import admin_imports, admin_views
 from .admin_forms import PersonAdminForm
 from .admin_scope import ScopedIndexView, ScopedModelViewSet
 from .identity import mask_id_number, mask_phone
@@ -71,7 +71,7 @@ class PersonIndexView(ScopedIndexView):
 
     @cached_property
     def header_buttons(self):
-        button = admin_views.roster_import_header_button(self.request.user)
+        button = admin_imports.roster_import_header_button(self.request.user)
         return [*super().header_buttons, button] if button else super().header_buttons
 
 
