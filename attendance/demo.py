@@ -16,7 +16,8 @@ from django.utils import timezone
 from lms.ledger.models import Track
 
 from .models import AttendanceRecord, SessionKind, TrainingSession
-from .scheduling import registration_invite, session_create
+from .registrations import registration_invite
+from .scheduling import session_create
 from .services import attendance_mark, session_cancel, session_close
 
 CODE_PREFIX = "DEMO-"

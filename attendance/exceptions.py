@@ -56,3 +56,7 @@ class EvaluationRefused(AttendanceError):
 
 class WalkInClosed(AttendanceError):
     default_message = _("This walk-in has already been dealt with.")
+
+
+class SheetPhotoRefused(AttendanceError):
+    """The upload is not a photo that can be kept."""

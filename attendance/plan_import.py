@@ -21,11 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.imports.cells import CellError, cell_text, cell_word, parse_study_hours, parse_when
+from lms.imports.plans import ImportPlan, RowError
 from lms.imports.tables import TableRow, read_table
 from lms.ledger.models import Track
-from lms.people.identity import normalize_name
 from lms.people.models import Township, Village
-from lms.people.roster import RowError, VillageIndex
+from lms.people.roster import VillageIndex
 
 from . import scheduling
 from .exceptions import AttendanceError
@@ -130,20 +130,12 @@ class PlannedSession:
         return (_topic_key(self.topic), self.village.pk, self.starts_at)
 
 
-@dataclass
-class SessionPlan:
+@dataclass(kw_only=True)
+class SessionPlan(ImportPlan):
     rows: list[PlannedSession] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
     # Double-bookings: reported, not refused. The annual plan is the township's decision
     # (an outside body may send two technicians), and one clash must not stop a year.
     warnings: list[RowError] = field(default_factory=list)
-
-    @property
-    def is_valid(self) -> bool:
-        return not self.errors
-
-    def count(self, action: str) -> int:
-        return sum(1 for row in self.rows if row.action == action)
 
 
 # --- Cells ------------------------------------------------------------------------------------
@@ -176,28 +168,6 @@ def _aware(moment: datetime.datetime) -> datetime.datetime:
 
 def _kind_key(name: str) -> str:
     return cell_word(name)
-
-
-def find_village(
-    name: str, villages: VillageIndex, allowed: set[int] | None, *, verb: str
-) -> tuple[Village | None, str | None]:
-    """(village, None) or (None, why the row's village cannot be used). Never creates one."""
-    name = normalize_name(name)
-    if not name:
-        return None, _("the village is empty")
-    found = villages.find(name)
-    if not found:
-        return None, _(
-            "there is no village “%(village)s” (villages are created with setup_township)"
-        ) % {"village": name}
-    if len(found) > 1:
-        return None, _("several townships have a village “%(village)s”; choose the township") % {
-            "village": name
-        }
-    village = found[0]
-    if allowed is not None and village.pk not in allowed:
-        return None, verb % {"village": village.name}
-    return village, None
 
 
 # --- Planning ---------------------------------------------------------------------------------
@@ -244,11 +214,10 @@ def _parse_row(row: TableRow, villages, kinds, allowed) -> tuple[PlannedSession 
     except CellError as error:
         messages.append(str(error))
         track = None
-    village, message = find_village(
+    village, message = villages.for_row(
         cell_text(values.get("village")),
-        villages,
-        allowed,
-        verb=_("you may not import sessions of %(village)s"),
+        allowed=allowed,
+        refused=_("you may not import sessions of %(village)s"),
     )
     if message:
         messages.append(message)

@@ -1,43 +1,34 @@
-"""Scheduling sessions and inviting people: the rules the admin, the plan import and the API share.
+"""Scheduling sessions: the rules the admin, the plan import and the API share.
 
 - A venue (same village, same venue text however it is spaced or cased) or a trainer (the
   same roster person, or the same trainer name) cannot be in two non-cancelled sessions
   whose times overlap. Sessions that only touch (one ends at 11:00, the next starts at
   11:00) do not overlap.
 - A recurring series is checked as a whole before anything is written.
-- Invitations fill the capacity in the order given; the rest go on the waiting list, and a
-  cancelled registration hands its place to the first person waiting.
 - Changing a session's hours, track or date recomputes what its attendees were credited.
 """
 
 import datetime
-import io
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.people.models import PartyBranch, Person, Village
+from lms.people.models import Person, Village
 
-from .exceptions import AttendanceError, BookingConflict, SessionCancelled
-from .models import Registration, SheetPhoto, TrainingSession
+from .exceptions import BookingConflict
+from .models import TrainingSession
+from .registrations import waitlist_promote
 from .services import session_ledger_resync
 
 # A year of weekly sessions; a longer series is almost certainly a typing mistake.
 MAX_OCCURRENCES = 53
-# Phone photos of a paper sheet: refused above this size, stored at most this wide/high.
-SHEET_PHOTO_MAX_BYTES = 15 * 1024 * 1024
-SHEET_PHOTO_MAX_SIDE = 2400
-SHEET_PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "HEIC", "MPO"}
 
 
 # --- Double-booking ---------------------------------------------------------------------------
@@ -208,7 +199,7 @@ def session_update(
     ):
         session_ledger_resync(session=current)
     if current.capacity != before["capacity"]:
-        _promote_waitlisted(current)
+        waitlist_promote(current)
     return current
 
 
@@ -328,166 +319,3 @@ def session_create_recurring(
         error.dates = [item.date for item in clashing]
         raise error
     return TrainingSession.objects.bulk_create(sessions)
-
-
-# --- Invitations and the waiting list ---------------------------------------------------------
-
-
-def people_of_village(village: Village, *, party_members_only: bool = False) -> QuerySet[Person]:
-    people = Person.objects.filter(village=village)
-    if party_members_only:
-        people = people.filter(is_party_member=True)
-    return people.order_by("name", "pk")
-
-
-def people_of_branch(branch: PartyBranch) -> QuerySet[Person]:
-    return Person.objects.filter(branch=branch).order_by("village__name", "name", "pk")
-
-
-def _lock_session(session: TrainingSession) -> TrainingSession:
-    return TrainingSession.objects.select_for_update().get(pk=session.pk)
-
-
-def _registered_count(session: TrainingSession) -> int:
-    return session.registrations.filter(status=Registration.Status.REGISTERED).count()
-
-
-@transaction.atomic
-def registration_invite(
-    *,
-    session: TrainingSession,
-    people: Iterable[Person] = (),
-    village: Village | None = None,
-    branch: PartyBranch | None = None,
-    party_members_only: bool = False,
-    by=None,
-) -> dict[str, int]:
-    """Invite a list of people, a whole village or a party branch to a session.
-
-    Places are filled in the order given; beyond the capacity people go on the waiting
-    list in that order. Someone already registered or waiting is left as they are; a
-    cancelled registration is renewed at the end of the queue.
-    Returns counts: registered, waitlisted, already.
-    """
-    session = _lock_session(session)
-    if session.status == TrainingSession.Status.CANCELLED:
-        raise SessionCancelled()
-    invitees: list[Person] = list(people)
-    if village is not None:
-        invitees += list(people_of_village(village, party_members_only=party_members_only))
-    if branch is not None:
-        branch_people = people_of_branch(branch)
-        if party_members_only:
-            branch_people = branch_people.filter(is_party_member=True)
-        invitees += list(branch_people)
-
-    existing = {r.person_id: r for r in session.registrations.all()}
-    taken = _registered_count(session)
-    counts = {"registered": 0, "waitlisted": 0, "already": 0}
-    seen: set[int] = set()
-    new_rows, now = [], timezone.now()
-    invited_by = by if by is not None and by.is_authenticated else None
-    for person in invitees:
-        if person.pk in seen:
-            continue
-        seen.add(person.pk)
-        registration = existing.get(person.pk)
-        if registration is not None and registration.status != Registration.Status.CANCELLED:
-            counts["already"] += 1
-            continue
-        if session.capacity is None or taken < session.capacity:
-            status = Registration.Status.REGISTERED
-            taken += 1
-        else:
-            status = Registration.Status.WAITLISTED
-        counts[status] += 1
-        if registration is None:
-            new_rows.append(
-                Registration(session=session, person=person, status=status, invited_by=invited_by)
-            )
-        else:
-            # Back in the queue behind everyone already waiting.
-            registration.status = status
-            registration.invited_by = invited_by
-            registration.created_at = now
-            registration.save(update_fields=["status", "invited_by", "created_at"])
-    Registration.objects.bulk_create(new_rows)
-    return counts
-
-
-def _promote_waitlisted(session: TrainingSession) -> list[Registration]:
-    """Fill free places from the waiting list, first come first served."""
-    waiting = session.registrations.filter(status=Registration.Status.WAITLISTED).order_by(
-        "created_at", "pk"
-    )
-    if session.capacity is not None:
-        free = session.capacity - _registered_count(session)
-        if free <= 0:
-            return []
-        waiting = waiting[:free]
-    promoted = list(waiting)
-    for registration in promoted:
-        registration.status = Registration.Status.REGISTERED
-        registration.save(update_fields=["status"])
-    return promoted
-
-
-@transaction.atomic
-def registration_cancel(*, registration: Registration, by=None) -> Registration | None:
-    """Cancel a registration; its place goes to the first person waiting, who is returned."""
-    session = _lock_session(registration.session)
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
-    if registration.status == Registration.Status.CANCELLED:
-        return None
-    registration.status = Registration.Status.CANCELLED
-    registration.save(update_fields=["status"])
-    if session.status == TrainingSession.Status.CANCELLED:
-        return None
-    promoted = _promote_waitlisted(session)
-    return promoted[0] if promoted else None
-
-
-# --- Photos of the paper sheet ----------------------------------------------------------------
-
-
-class SheetPhotoRefused(AttendanceError):
-    pass
-
-
-def _photo_jpeg(data: bytes) -> bytes:
-    """The photo upright, at most SHEET_PHOTO_MAX_SIDE pixels, as JPEG, without its
-    metadata (a phone photo carries where it was taken)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        from pillow_heif import register_heif_opener
-
-        register_heif_opener()  # iPhones send HEIC
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in SHEET_PHOTO_FORMATS:
-                raise SheetPhotoRefused(_("Upload a photo (JPEG, PNG, WebP or HEIC)."))
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image.thumbnail((SHEET_PHOTO_MAX_SIDE, SHEET_PHOTO_MAX_SIDE))
-            output = io.BytesIO()
-            image.save(output, "JPEG", quality=85, optimize=True)
-            return output.getvalue()
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise SheetPhotoRefused(_("This file is not a photo that can be read.")) from error
-
-
-def sheet_photo_attach(*, session: TrainingSession, upload, by=None) -> SheetPhoto:
-    """Keep a photo of the paper sign-in sheet with the session."""
-    if upload.size > SHEET_PHOTO_MAX_BYTES:
-        raise SheetPhotoRefused(
-            _("The photo is larger than %(size)d MB.")
-            % {"size": SHEET_PHOTO_MAX_BYTES // (1024 * 1024)}
-        )
-    data = _photo_jpeg(upload.read())
-    photo = SheetPhoto(
-        session=session, uploaded_by=by if by is not None and by.is_authenticated else None
-    )
-    photo.image.save(f"session-{session.pk}-{uuid.uuid4().hex[:8]}.jpg", ContentFile(data))
-    return photo

@@ -22,10 +22,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lms.imports.cells import cell_text, to_halfwidth
+from lms.imports.plans import ImportPlan, RowError
 from lms.imports.tables import NO_ROWS_MESSAGE, TableError, TableRow, read_table
 from lms.people.identity import PeopleIndex, normalize_name, normalize_phone
 from lms.people.models import Person, RoleAssignment, Village
-from lms.people.roster import RowError, VillageIndex, name_problems
+from lms.people.roster import PERSON_COLUMN_ALIASES, VillageIndex, name_problems
 from lms.people.selectors import user_role, visible_village_ids
 from lms.people.services import person_save
 
@@ -35,27 +36,9 @@ from .services import attendance_mark
 
 Status = AttendanceRecord.Status
 
-# header_key(column title) → field. The first title of each field is the template's.
+# header_key(column title) → field: who (the roster's titles), then the sheet's own.
 COLUMN_ALIASES = {
-    "姓名": "name",
-    "名字": "name",
-    "参训人员": "name",
-    "name": "name",
-    "村": "village",
-    "村名": "village",
-    "所在村": "village",
-    "所属村": "village",
-    "行政村": "village",
-    "village": "village",
-    "手机号": "phone",
-    "手机号码": "phone",
-    "手机": "phone",
-    "电话": "phone",
-    "电话号码": "phone",
-    "联系电话": "phone",
-    "联系方式": "phone",
-    "phone": "phone",
-    "mobile": "phone",
+    **PERSON_COLUMN_ALIASES,
     "签到状态": "status",
     "状态": "status",
     "签到": "status",
@@ -124,19 +107,11 @@ def _record_action(row: SheetRow) -> str:
     return "unchanged"
 
 
-@dataclass
-class SheetPlan:
+@dataclass(kw_only=True)
+class SheetPlan(ImportPlan):
     session: TrainingSession
     filename: str = ""
     rows: list[SheetRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def is_valid(self) -> bool:
-        return not self.errors
-
-    def count(self, action: str) -> int:
-        return sum(1 for row in self.rows if row.action == action)
 
     @property
     def new_people(self) -> list[SheetRow]:
@@ -239,7 +214,13 @@ def _parse_row(row: TableRow, villages: VillageIndex, session: TrainingSession):
     values = row.values
     name = normalize_name(cell_text(values.get("name")))
     messages = list(name_problems(name))
-    village, message = _village(cell_text(values.get("village")), villages, session)
+    # An empty cell is the session's own village; a name two townships share is the
+    # session's township's.
+    village, message = villages.for_row(
+        cell_text(values.get("village")),
+        default=session.village,
+        township_id=session.village.township_id,
+    )
     if message:
         messages.append(message)
     phone, phone_mask = "", None
@@ -277,26 +258,6 @@ def _parse_row(row: TableRow, villages: VillageIndex, session: TrainingSession):
         ),
         [],
     )
-
-
-def _village(name: str, villages: VillageIndex, session: TrainingSession):
-    """The row's village; an empty cell is the session's own village. Never creates one."""
-    name = normalize_name(name)
-    if not name:
-        return session.village, None
-    found = villages.find(name)
-    if len(found) > 1:
-        # Villages of one name in two townships: the session's township is meant.
-        found = [village for village in found if village.township_id == session.village.township_id]
-        if len(found) != 1:
-            return None, _(
-                "several townships have a village “%(village)s”; choose the township"
-            ) % {"village": name}
-    if not found:
-        return None, _(
-            "there is no village “%(village)s” (villages are created with setup_township)"
-        ) % {"village": name}
-    return found[0], None
 
 
 def _match(rows: list[SheetRow], plan: SheetPlan) -> None:

@@ -13,7 +13,15 @@ PACKAGES = ["lms", "courses", "attendance", "certificates"]
 FORBIDDEN = {
     "lms.people": ["attendance", "courses", "certificates", "lms.home", "lms.stats", "lms.ledger"],
     "lms.ledger": ["attendance", "courses", "certificates", "lms.home", "lms.stats"],
-    "lms.imports": ["attendance", "courses", "certificates", "lms.home", "lms.stats"],
+    "lms.imports": [
+        "attendance",
+        "courses",
+        "certificates",
+        "lms.home",
+        "lms.stats",
+        "lms.people",
+        "lms.ledger",
+    ],
     "courses": ["attendance", "lms.home", "certificates", "lms.stats"],
     "attendance": ["lms.home", "certificates", "lms.stats"],
 }

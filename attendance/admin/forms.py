@@ -21,7 +21,7 @@ from lms.people.selectors import (
     villages_visible_to,
 )
 
-from .. import scheduling
+from .. import scheduling, sheet_photos
 from ..models import SessionKind, TrainingSession
 
 WEEKDAY_CHOICES = list(WEEKDAYS.items())  # 0 = Monday, Django's own translated names
@@ -266,12 +266,12 @@ class MultipleImageField(forms.FileField):
         if not cleaned and self.required:
             raise ValidationError(self.error_messages["required"], code="required")
         for upload in cleaned:
-            if upload.size > scheduling.SHEET_PHOTO_MAX_BYTES:
+            if upload.size > sheet_photos.SHEET_PHOTO_MAX_BYTES:
                 raise ValidationError(
                     _("%(name)s is larger than %(size)d MB.")
                     % {
                         "name": upload.name,
-                        "size": scheduling.SHEET_PHOTO_MAX_BYTES // (1024 * 1024),
+                        "size": sheet_photos.SHEET_PHOTO_MAX_BYTES // (1024 * 1024),
                     }
                 )
             content_type = getattr(upload, "content_type", "") or ""

@@ -18,7 +18,7 @@ from lms.people.selectors import (
     user_sees_identifiers,
 )
 
-from .. import scheduling
+from .. import registrations
 from ..exceptions import AttendanceError
 from ..models import (
     Registration,
@@ -146,7 +146,7 @@ class SessionRosterView(SessionPageMixin, TemplateView):
             return self.render_to_response(self.get_context_data(forms={mode: form}))
         data = form.cleaned_data
         try:
-            counts = scheduling.registration_invite(
+            counts = registrations.registration_invite(
                 session=self.session,
                 people=data.get("people", ()),
                 village=data.get("village"),
@@ -176,7 +176,7 @@ class RegistrationCancelView(SessionPageMixin, View):
         registration = self.session.registrations.filter(pk=registration_pk).first()
         if registration is None:
             raise Http404
-        promoted = scheduling.registration_cancel(registration=registration, by=request.user)
+        promoted = registrations.registration_cancel(registration=registration, by=request.user)
         message = _("%(name)s is no longer invited.") % {"name": registration.person.name}
         if promoted is not None:
             message += " " + _("%(name)s moves up from the waiting list.") % {

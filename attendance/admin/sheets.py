@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView, View
 from wagtail.admin import messages
 
-from .. import scheduling
+from .. import sheet_photos
 from ..exceptions import AttendanceError
 from ..models import (
     SheetPhoto,
@@ -56,7 +56,7 @@ class SheetPhotoUploadView(SessionPageMixin, TemplateView):
             try:
                 with transaction.atomic():
                     for upload in form.cleaned_data["photos"]:
-                        scheduling.sheet_photo_attach(
+                        sheet_photos.sheet_photo_attach(
                             session=self.session, upload=upload, by=request.user
                         )
             except AttendanceError as error:

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from lms.imports.cells import cell_text
+from lms.imports.plans import ImportPlan, RowError
 from lms.imports.tables import TableRow, read_table
 
 from .identity import (
@@ -29,14 +30,14 @@ from .identity import (
 )
 from .models import Household, PartyBranch, Person, Township, Village
 
-# header_key(column title) → field. The first title of each field is the template's.
-COLUMN_ALIASES = {
+# header_key(column title) → field, for the columns that say who a person is: every import
+# naming people (the roster, a paper sign-in sheet) reads them by these titles. The first
+# title of each field is the template's.
+PERSON_COLUMN_ALIASES = {
     "姓名": "name",
     "名字": "name",
+    "参训人员": "name",
     "name": "name",
-    "性别": "gender",
-    "gender": "gender",
-    "sex": "gender",
     "村": "village",
     "村名": "village",
     "所在村": "village",
@@ -52,6 +53,12 @@ COLUMN_ALIASES = {
     "联系方式": "phone",
     "phone": "phone",
     "mobile": "phone",
+}
+COLUMN_ALIASES = {
+    **PERSON_COLUMN_ALIASES,
+    "性别": "gender",
+    "gender": "gender",
+    "sex": "gender",
     "身份证号": "id_number",
     "身份证号码": "id_number",
     "身份证": "id_number",
@@ -114,27 +121,9 @@ class PlannedRow:
         return "update" if self.changes else "unchanged"
 
 
-@dataclass
-class RowError:
-    number: int
-    messages: list[str]
-
-    def __str__(self):
-        reason = "；".join(self.messages)
-        return _("Row %(row)s: %(reason)s") % {"row": self.number, "reason": reason}
-
-
-@dataclass
-class RosterPlan:
+@dataclass(kw_only=True)
+class RosterPlan(ImportPlan):
     rows: list[PlannedRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def is_valid(self) -> bool:
-        return not self.errors
-
-    def count(self, action: str) -> int:
-        return sum(1 for row in self.rows if row.action == action)
 
 
 # --- Cells ------------------------------------------------------------------------------------
@@ -203,6 +192,40 @@ class VillageIndex:
                 return self.by_name[candidate]
         return []
 
+    def for_row(
+        self,
+        name: str,
+        *,
+        allowed: set[int] | None = None,
+        refused: str = "",
+        default: Village | None = None,
+        township_id: int | None = None,
+    ) -> tuple[Village | None, str | None]:
+        """The village a row's cell names, as (village, None) or (None, why it cannot be
+        used); never creates one. Every import reads its village cell through this.
+
+        `default` stands for an empty cell; `township_id` picks among villages of one name
+        in several townships (a sheet's session's township); a village outside `allowed`
+        is refused with `refused` % {"village": …}."""
+        name = normalize_name(name)
+        if not name:
+            return (default, None) if default is not None else (None, _("the village is empty"))
+        found = self.find(name)
+        if len(found) > 1 and township_id is not None:
+            found = [village for village in found if village.township_id == township_id] or found
+        if len(found) > 1:
+            return None, _(
+                "several townships have a village “%(village)s”; choose the township"
+            ) % {"village": name}
+        if not found:
+            return None, _(
+                "there is no village “%(village)s” (villages are created with setup_township)"
+            ) % {"village": name}
+        village = found[0]
+        if allowed is not None and village.pk not in allowed:
+            return None, refused % {"village": village.name}
+        return village, None
+
 
 # --- Planning ---------------------------------------------------------------------------------
 
@@ -240,7 +263,11 @@ def _parse_row(row: TableRow, villages: VillageIndex, allowed: set[int] | None):
     values = row.values
     name = normalize_name(cell_text(values.get("name")))
     messages = name_problems(name)
-    village, village_message = _village(cell_text(values.get("village")), villages, allowed)
+    village, village_message = villages.for_row(
+        cell_text(values.get("village")),
+        allowed=allowed,
+        refused=_("you may not import people of %(village)s"),
+    )
     if village_message:
         messages.append(village_message)
     planned = PlannedRow(number=row.number, name=name, village=village)
@@ -284,26 +311,6 @@ def name_problems(name: str) -> list[str]:
     if any(char.isdigit() for char in name):
         return [_("the name “%(name)s” contains digits") % {"name": name}]
     return []
-
-
-def _village(name: str, villages: VillageIndex, allowed: set[int] | None):
-    """(village, None) or (None, the reason the row's village cannot be used)."""
-    name = normalize_name(name)
-    if not name:
-        return None, _("the village is empty")
-    found = villages.find(name)
-    if not found:
-        return None, _(
-            "there is no village “%(village)s” (villages are created with setup_township)"
-        ) % {"village": name}
-    if len(found) > 1:
-        return None, _("several townships have a village “%(village)s”; choose the township") % {
-            "village": name
-        }
-    village = found[0]
-    if allowed is not None and village.pk not in allowed:
-        return None, _("you may not import people of %(village)s") % {"village": village.name}
-    return village, None
 
 
 # --- Matching ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from attendance.models import (
     SheetPhoto,
     TrainingSession,
 )
-from attendance.scheduling import registration_invite
+from attendance.registrations import registration_invite
 from attendance.services import attendance_mark
 from tests.attendance.admin_support import (
     CALENDAR,

@@ -14,7 +14,7 @@ from attendance.models import (
     SheetPhoto,
     TrainingSession,
 )
-from attendance.scheduling import registration_invite
+from attendance.registrations import registration_invite
 from attendance.services import attendance_mark
 from lms.ledger.models import StudyHoursEntry, Track
 from tests.attendance.admin_support import (

@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from attendance.exceptions import BookingConflict, SessionCancelled, SessionHasAttendance
 from attendance.models import AttendanceRecord, Registration, TrainingSession
+from attendance.registrations import registration_cancel, registration_invite
 from attendance.scheduling import (
     recurrence_dates,
-    registration_cancel,
-    registration_invite,
     session_create,
     session_create_recurring,
     session_update,

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from attendance.scheduling import registration_cancel, registration_invite
+from attendance.registrations import registration_cancel, registration_invite
 from attendance.sheet_pdf import (
     HEADINGS,
     WALK_IN_LINES,

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from attendance import sign_in
 from attendance.models import AttendanceRecord, SessionKind, TrainingSession
-from attendance.scheduling import registration_invite
+from attendance.registrations import registration_invite
 from lms.ledger.models import StudyHoursEntry
 from lms.people.services import person_account_create
 from tests.conftest import PASSWORD

@@ -1,48 +1,34 @@
-from pathlib import Path
-
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from attendance.exceptions import AttendanceError
 from attendance.models import AttendanceRecord, TrainingSession
 from attendance.sheet_import import SheetPlan, sheet_import_apply, sheet_import_plan
-from lms.imports.reporting import row_numbers
-from lms.imports.tables import TableError
+from lms.imports.commands import ImportCommand
 
 
 def action_labels() -> dict[str, str]:
     return {"create": _("new"), "update": _("update"), "unchanged": _("unchanged")}
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import a paper sign-in sheet for a session from CSV or XLSX (姓名, 村, 手机号,"
         " 签到状态 出席/迟到/请假/缺席). People not on the roster are added and listed. All"
         " rows or none: any invalid row writes nothing and is reported."
     )
+    file_help = "a .csv or .xlsx sign-in sheet"
 
     def add_arguments(self, parser):
         parser.add_argument("session_id", type=int, help="the session's id")
-        parser.add_argument("file", help="a .csv or .xlsx sign-in sheet")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="check and report, write nothing"
-        )
+        super().add_arguments(parser)
+        self.add_dry_run_argument(parser)
 
     def handle(self, *args, session_id, file, dry_run, **options):
         session = TrainingSession.objects.select_related("village").filter(pk=session_id).first()
         if session is None:
             raise CommandError(_("There is no session %(id)s.") % {"id": session_id})
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(_("File not found: %(file)s") % {"file": file})
-        try:
-            plan = sheet_import_plan(path.read_bytes(), path.name, session=session)
-        except (TableError, AttendanceError) as error:
-            raise CommandError(str(error)) from error
-        if not plan.is_valid:
-            self._refuse(plan)
-
+        data, filename = self.read_file(file)
+        plan = self.plan_file(sheet_import_plan, data, filename, session=session)
         labels = action_labels()
         for row in plan.rows:
             status = AttendanceRecord.Status(row.status).label
@@ -56,11 +42,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(_("Dry run: nothing was written.") + " " + summary)
             return
-        try:
-            sheet_import_apply(plan=plan)
-        except (ValidationError, AttendanceError) as error:
-            messages = error.messages if isinstance(error, ValidationError) else [str(error)]
-            raise CommandError("；".join(messages) + " " + _("Nothing was imported.")) from error
+        self.apply_plan(sheet_import_apply, plan=plan)
         self.stdout.write(self.style.SUCCESS(_("Imported.") + " " + summary))
 
     def _list_new_people(self, plan: SheetPlan, *, dry_run: bool) -> None:
@@ -74,18 +56,3 @@ class Command(BaseCommand):
         self.stdout.write(heading % {"count": len(new_people)})
         for row in new_people:
             self.stdout.write(f"{row.number}\t{row.name}\t{row.village.name}\t{row.phone}")
-
-    def _refuse(self, plan: SheetPlan):
-        """Report every invalid row (on stderr, one a line) and stop, having written nothing."""
-        for error in plan.errors:
-            self.stderr.write(str(error))
-        raise CommandError(
-            _(
-                "%(bad)s invalid row(s) (rows %(rows)s); nothing was imported. Correct them"
-                " and import again."
-            )
-            % {
-                "bad": len(plan.errors),
-                "rows": row_numbers([error.number for error in plan.errors]),
-            }
-        )
