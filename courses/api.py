@@ -1,13 +1,18 @@
 """The learner's online study over HTTP, mounted at /api/v1/study/.
 
 My courses (enrolled, and open to me), one course with my progress in each lesson, enrolling,
-the heartbeat from the player, and my hours this year. Session or bearer token, as every
-endpoint of lms.api. The rules are courses.services'; these endpoints only translate.
+a lesson's study ticket for the heartbeat (the heartbeat itself is the lean view
+courses.views.heartbeat at /api/v1/study/heartbeat), and my hours this year. Session or
+bearer token, as every endpoint of lms.api. The rules are courses.services'; these
+endpoints only translate.
 """
 
 import datetime
+import time
 from decimal import Decimal
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -20,7 +25,8 @@ from lms.people.selectors import person_for_user
 from . import selectors
 from .exceptions import LessonNotFound, StudyError
 from .models import CoursePage, Enrollment, StudySettings
-from .services import enrollment_create, heartbeat_record
+from .services import enrollment_create, live_lesson_facts
+from .tickets import TICKET_SECONDS, study_ticket
 
 router = Router(tags=["study"])
 
@@ -62,23 +68,21 @@ class CourseDetailOut(CourseOut):
     lessons: list[LessonOut]
 
 
-class HeartbeatIn(Schema):
-    lesson_id: int
-    position_seconds: int = Field(..., ge=0)
-    playing: bool = True
-
-
-class HeartbeatOut(Schema):
-    lesson_id: int
-    credited_seconds: int = Field(..., description="Seconds this heartbeat earned.")
-    seconds_credited: int = Field(..., description="Seconds credited for the lesson in all.")
-    media_seconds: int
-    position_seconds: int
-    lesson_completed: bool
-    quiz_pending: bool = Field(
-        ..., description="The media is watched; the lesson completes once its quiz is passed."
+class TicketOut(Schema):
+    ticket: str = Field(..., description="Present it with every heartbeat of this lesson.")
+    expires_at: datetime.datetime
+    heartbeat_url: str = Field(
+        ...,
+        description=(
+            "POST JSON {ticket, position_seconds, playing} here every heartbeat_seconds while"
+            " the media plays, and once on pause. It answers lesson_id, credited_seconds (this"
+            " beat), seconds_credited (the lesson), media_seconds, position_seconds,"
+            " lesson_completed, quiz_pending, course_completed, and a fresh ticket once this"
+            " one is past half its life; 401 when the ticket has expired (ask for a new one),"
+            " 409 when not enrolled."
+        ),
     )
-    course_completed: bool
+    heartbeat_seconds: int
 
 
 class HoursStandingOut(Schema):
@@ -218,34 +222,22 @@ def course_enrol(request, course_id: int):
     return _course_out(row)
 
 
-@router.post("/heartbeat", response=HeartbeatOut)
-def heartbeat(request, payload: HeartbeatIn):
-    """Every 30 s while the media plays (and once on pause): where I am, and the time earned.
-
-    The server credits at most the time since my previous heartbeat, from any tab or phone,
-    and never more than the media's length.
-    """
+@router.post("/lessons/{int:lesson_id}/ticket", response=TicketOut)
+def lesson_ticket(request, lesson_id: int):
+    """A study ticket for one lesson: the heartbeat takes it instead of a login, so that
+    10,000 learners' beats each cost little more than a bare request. Studying still needs
+    an enrolment; the heartbeat refuses without one."""
     person = _me(request)
     try:
-        beat = heartbeat_record(
-            person=person,
-            lesson_id=payload.lesson_id,
-            position_seconds=payload.position_seconds,
-            playing=payload.playing,
-        )
+        live_lesson_facts(lesson_id)
     except LessonNotFound as error:
         raise HttpError(404, str(error)) from error
-    except StudyError as error:
-        raise HttpError(409, str(error)) from error
+    now = time.time()
     return {
-        "lesson_id": payload.lesson_id,
-        "credited_seconds": beat.credited_now,
-        "seconds_credited": beat.progress.seconds_credited,
-        "media_seconds": beat.media_seconds,
-        "position_seconds": beat.progress.position_seconds,
-        "lesson_completed": beat.progress.completed_at is not None,
-        "quiz_pending": beat.media_watched and beat.progress.completed_at is None,
-        "course_completed": beat.course_completed,
+        "ticket": study_ticket(person_id=person.pk, lesson_id=lesson_id, now=now),
+        "expires_at": datetime.datetime.fromtimestamp(now + TICKET_SECONDS, tz=datetime.UTC),
+        "heartbeat_url": reverse("heartbeat"),
+        "heartbeat_seconds": settings.STUDY_HEARTBEAT_SECONDS,
     }
 
 

@@ -305,10 +305,12 @@ def _study_lesson(*, person, lesson, at: datetime.datetime, rng: random.Random) 
     if progress and progress.completed_at is not None:
         return False
     media = lesson.media_seconds
-    heartbeat_record(person=person, lesson_id=lesson.pk, position_seconds=0, playing=True, at=at)
+    heartbeat_record(
+        person_id=person.pk, lesson_id=lesson.pk, position_seconds=0, playing=True, at=at
+    )
     for elapsed in range(30, media + 30, 30):
         heartbeat_record(
-            person=person,
+            person_id=person.pk,
             lesson_id=lesson.pk,
             position_seconds=min(elapsed, media),
             playing=True,
@@ -316,7 +318,7 @@ def _study_lesson(*, person, lesson, at: datetime.datetime, rng: random.Random) 
         )
     finished = at + datetime.timedelta(seconds=media + 31)
     progress = heartbeat_record(
-        person=person, lesson_id=lesson.pk, position_seconds=media, playing=False, at=finished
+        person_id=person.pk, lesson_id=lesson.pk, position_seconds=media, playing=False, at=finished
     ).progress
     if lesson.has_quiz and not progress.quiz_passed:
         attempt = quiz_attempt_start(person=person, lesson=lesson, rng=rng)

@@ -25,3 +25,9 @@ class NotEnrolled(StudyError):
 
 class NoAttemptsLeft(StudyError):
     default_message = _("You have used every attempt at this quiz.")
+
+
+class StudyBusy(StudyError):
+    """Other beats of the same person kept moving the clock: this one is not credited."""
+
+    default_message = _("Your progress could not be saved just now; it will be next time.")

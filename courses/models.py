@@ -243,6 +243,7 @@ class LessonPage(Page):
         from lms.people.selectors import person_for_user
 
         from .selectors import enrollment_for, lesson_neighbours, lesson_progress_for
+        from .tickets import study_ticket
 
         context = super().get_context(request, *args, **kwargs)
         person = person_for_user(request.user)
@@ -259,7 +260,10 @@ class LessonPage(Page):
             lesson_done=bool(progress and progress.completed_at),
             previous_lesson=previous,
             next_lesson=following,
-            heartbeat_seconds=getattr(django_settings, "STUDY_HEARTBEAT_SECONDS", 30),
+            heartbeat_seconds=django_settings.STUDY_HEARTBEAT_SECONDS,
+            study_ticket=study_ticket(person_id=person.pk, lesson_id=self.pk)
+            if person is not None
+            else "",
             quiz_url=reverse("courses:quiz", args=[self.pk]) if self.has_quiz else "",
         )
         return context

@@ -54,7 +54,7 @@ def quiz_attempt_start(*, person, lesson: LessonPage, rng: random.Random | None 
     Reopening the quiz page resumes the open attempt rather than spending another.
     """
     with transaction.atomic():
-        enrollment_required(person=person, course_id=live_lesson_facts(lesson.pk).course_id)
+        enrollment_required(person_id=person.pk, course_id=live_lesson_facts(lesson.pk).course_id)
         # One row per person and lesson: locking it serialises two starts from two tabs.
         LessonProgress.objects.get_or_create(person=person, lesson=lesson)
         LessonProgress.objects.select_for_update().filter(person=person, lesson=lesson).first()
@@ -139,7 +139,7 @@ def quiz_attempt_submit(*, attempt: QuizAttempt, answers: dict, at=None) -> Quiz
             return attempt
         lesson = attempt.lesson.specific
         facts = live_lesson_facts(lesson.pk)
-        enrollment = enrollment_required(person=attempt.person, course_id=facts.course_id)
+        enrollment = enrollment_required(person_id=attempt.person_id, course_id=facts.course_id)
         questions = quiz_questions(lesson)
         stored, asked, right = {}, 0, 0
         for entry in attempt.question_order:

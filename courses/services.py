@@ -1,11 +1,11 @@
 """Writing online study: enrolment, honest progress from heartbeats, completion and hours.
 
-Heartbeat rules (issue 3): the server credits at most the wall-clock time since the
-person's previous credited heartbeat (one StudyClock per person, whichever tab, lesson or
+Heartbeat rules (issue 3, study_credit): the server credits at most the wall-clock time since
+the person's previous credited heartbeat (one StudyClock per person, whichever tab, lesson or
 phone sends it), at most HEARTBEAT_MAX_CREDIT per heartbeat, and never more than a lesson's
-media length. Skipping ahead moves the resume position, not the credit; replaying a
-heartbeat earns nothing. A completed course credits its hours once (ledger source = the
-enrollment).
+media length; fractions of a second carry to the next beat. Skipping ahead moves the resume
+position, not the credit; replaying a heartbeat earns nothing. A completed course credits
+its hours once (ledger source = the enrollment).
 """
 
 import datetime
@@ -18,10 +18,10 @@ from django.utils import timezone
 from lms.ledger.models import StudyHoursEntry
 from lms.ledger.services import ledger_record, ledger_withdraw
 
-from .exceptions import CourseNotOpen, LessonNotFound, NotEnrolled, NotInAudience
+from .exceptions import CourseNotOpen, LessonNotFound, NotEnrolled, NotInAudience, StudyBusy
 from .lesson_facts import LessonFacts, lesson_facts
 from .models import CoursePage, Enrollment, LessonProgress, StudySettings
-from .study_rows import study_rows_create, study_rows_lock, study_rows_write
+from .study_rows import study_rows_create, study_rows_read, study_rows_write
 
 # The page sends a heartbeat every 30 s while media plays; a longer silence is not study.
 HEARTBEAT_INTERVAL = 30
@@ -74,9 +74,9 @@ def enrollment_create(*, person, course: CoursePage, source: str, by=None) -> En
         return enrollment
 
 
-def enrollment_required(*, person, course_id: int) -> Enrollment:
+def enrollment_required(*, person_id: int, course_id: int) -> Enrollment:
     """The person's enrolment in the course; studying without one is refused."""
-    enrollment = Enrollment.objects.filter(person=person, course_id=course_id).first()
+    enrollment = Enrollment.objects.filter(person_id=person_id, course_id=course_id).first()
     if enrollment is None or enrollment.status == Enrollment.Status.WITHDRAWN:
         raise NotEnrolled()
     return enrollment
@@ -100,9 +100,45 @@ class Heartbeat:
     media_watched: bool = False  # enough watched; the lesson may still wait for its quiz
 
 
+@dataclass(frozen=True)
+class Credit:
+    """What a heartbeat earns, and where the person's clock stands after it."""
+
+    seconds: int
+    clock: datetime.datetime | None
+
+
+def study_credit(
+    *, last_credit_at, at: datetime.datetime, credited: int, media: int, playing: bool
+) -> Credit:
+    """The rule of honest credit for one heartbeat.
+
+    The clock runs from the previous heartbeat that said "playing": a beat earns the whole
+    seconds since then, at most HEARTBEAT_MAX_CREDIT (a longer silence is not study) and at
+    most what the lesson's media has left. The fraction of a second not credited stays on the
+    clock for the next beat, so many beats (and tabs) lose nothing; when a cap applies the
+    clock restarts at this beat. A beat that says "paused" credits the stretch just played
+    and stops the clock: a pause earns nothing.
+    """
+    earned = 0
+    clock = at
+    if last_credit_at is not None and at > last_credit_at:
+        elapsed = (at - last_credit_at).total_seconds()
+        room = max(media - credited, 0)
+        earned = int(min(elapsed, HEARTBEAT_MAX_CREDIT, room))
+        if elapsed <= HEARTBEAT_MAX_CREDIT and earned < room:
+            clock = last_credit_at + datetime.timedelta(seconds=earned)
+    return Credit(seconds=earned, clock=clock if playing else None)
+
+
+# How often a heartbeat tries again when another of the same person's beats (a second tab
+# or phone) moved the clock between its read and its write.
+HEARTBEAT_ATTEMPTS = 5
+
+
 def heartbeat_record(
     *,
-    person,
+    person_id: int,
     lesson_id: int,
     position_seconds: int,
     playing: bool,
@@ -110,60 +146,70 @@ def heartbeat_record(
 ) -> Heartbeat:
     """Record where the learner is and credit the study time the rules allow.
 
-    The hot path of 万人在线: the lesson's facts come from the cache, then one locking read
-    of the enrolment, clock and progress, and two updates (courses/study_rows.py), unless
-    it is the person's first heartbeat in the lesson or the lesson completes.
+    The hot path of 万人在线: the lesson's facts come from the cache; one read of the
+    enrolment, clock and progress; one write that moves the clock only if no other beat of
+    the person moved it since the read, and adds the credit to the progress
+    (courses/study_rows.py). No transaction is opened, and nothing of the session, the
+    account or the page tree is loaded. Only a person's first beat in a lesson, and the beat
+    that completes it, take the slower way through the ORM.
     """
-    with transaction.atomic():
-        at = at or timezone.now()
-        facts = live_lesson_facts(lesson_id)
-        where = {"person_id": person.pk, "course_id": facts.course_id, "lesson_id": lesson_id}
-        rows = study_rows_lock(**where)
+    at = at or timezone.now()
+    facts = live_lesson_facts(lesson_id)
+    media = facts.media_seconds
+    position = max(0, min(int(position_seconds), media))
+    where = {"person_id": person_id, "course_id": facts.course_id, "lesson_id": lesson_id}
+    for _attempt in range(HEARTBEAT_ATTEMPTS):
+        rows = study_rows_read(**where)
         if rows is None or rows.enrollment_status == Enrollment.Status.WITHDRAWN:
-            enrollment_required(person=person, course_id=facts.course_id)  # refuses if not enrolled
-            study_rows_create(person_id=person.pk, lesson_id=lesson_id)
-            rows = study_rows_lock(**where)
-        media = facts.media_seconds
-        credited = rows.seconds_credited
-        # The clock runs from the previous heartbeat that said "playing": the heartbeat sent on
-        # pause or end credits the stretch just played, then stops the clock.
-        if rows.last_credit_at is not None and at > rows.last_credit_at:
-            elapsed = (at - rows.last_credit_at).total_seconds()
-            credited += int(min(elapsed, HEARTBEAT_MAX_CREDIT, max(media - credited, 0)))
-        position = max(0, min(int(position_seconds), media))
-        study_rows_write(
-            person_id=person.pk,
+            with transaction.atomic():
+                enrollment_required(person_id=person_id, course_id=facts.course_id)
+                study_rows_create(person_id=person_id, lesson_id=lesson_id)
+            rows = study_rows_read(**where)
+        credit = study_credit(
+            last_credit_at=rows.last_credit_at,
+            at=at,
+            credited=rows.seconds_credited,
+            media=media,
+            playing=playing,
+        )
+        credited = study_rows_write(
+            person_id=person_id,
             progress_id=rows.progress_id,
-            last_credit_at=at
-            if playing
-            else None,  # pausing stops the clock: a pause earns nothing
-            seconds_credited=credited,
+            clock_before=rows.last_credit_at,
+            clock_after=credit.clock,
+            earned=credit.seconds,
+            media_seconds=media,
             position_seconds=position,
             heartbeat_at=at,
         )
-        progress = LessonProgress(
-            pk=rows.progress_id,
-            person_id=person.pk,
-            lesson_id=lesson_id,
-            position_seconds=position,
-            seconds_credited=credited,
-            last_heartbeat_at=at,
-            quiz_passed=rows.quiz_passed,
-            completed_at=rows.completed_at,
-        )
-        course_completed = rows.enrollment_status == Enrollment.Status.COMPLETED
-        watched = media_watched(progress, facts)
-        if progress.completed_at is None and watched:
-            enrollment = enrollment_required(person=person, course_id=facts.course_id)
+        if credited is not None:
+            break
+    else:
+        raise StudyBusy()
+    progress = LessonProgress(
+        pk=rows.progress_id,
+        person_id=person_id,
+        lesson_id=lesson_id,
+        position_seconds=position,
+        seconds_credited=credited,
+        last_heartbeat_at=at,
+        quiz_passed=rows.quiz_passed,
+        completed_at=rows.completed_at,
+    )
+    course_completed = rows.enrollment_status == Enrollment.Status.COMPLETED
+    watched = media_watched(progress, facts)
+    if progress.completed_at is None and watched:
+        with transaction.atomic():
+            enrollment = enrollment_required(person_id=person_id, course_id=facts.course_id)
             lesson_completion_check(progress=progress, enrollment=enrollment, facts=facts, at=at)
-            course_completed = enrollment.status == Enrollment.Status.COMPLETED
-        return Heartbeat(
-            progress=progress,
-            credited_now=credited - rows.seconds_credited,
-            media_seconds=media,
-            course_completed=course_completed,
-            media_watched=watched,
-        )
+        course_completed = enrollment.status == Enrollment.Status.COMPLETED
+    return Heartbeat(
+        progress=progress,
+        credited_now=credited - rows.seconds_credited,
+        media_seconds=media,
+        course_completed=course_completed,
+        media_watched=watched,
+    )
 
 
 def media_watched(progress: LessonProgress, facts: LessonFacts) -> bool:

@@ -102,14 +102,13 @@ def test_training_and_study_after_midnight_count_for_the_new_year(
     lesson = build.lesson(course, media_seconds=60)
     enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=member.user)}"}
-    beat = {"lesson_id": lesson.pk, "position_seconds": 0, "playing": True}
     time_machine.move_to(beijing(2027, 1, 1, 0, 28, 30), tick=False)
+    ticket = client.post(f"/api/v1/study/lessons/{lesson.pk}/ticket", **headers).json()["ticket"]
+    beat = {"ticket": ticket, "position_seconds": 0, "playing": True}
     credited = []
     for position in (0, 30, 60):  # a minute of listening, done at 00:29:30
         beat["position_seconds"] = position
-        response = client.post(
-            "/api/v1/study/heartbeat", beat, content_type="application/json", **headers
-        )
+        response = client.post("/api/v1/study/heartbeat", beat, content_type="application/json")
         credited.append(response.json()["credited_seconds"])
         time_machine.shift(30)
     time_machine.move_to(NEW_YEAR, tick=False)

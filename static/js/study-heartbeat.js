@@ -6,9 +6,8 @@
   var root = document.querySelector("[data-heartbeat-url]");
   if (!root || root.dataset.enrolled !== "1") return;
   var url = root.dataset.heartbeatUrl;
-  var lesson = root.dataset.lesson;
+  var ticket = root.dataset.ticket; // names the learner and the lesson; renewed by the server
   var every = (parseFloat(root.dataset.heartbeatSeconds) || 30) * 1000;
-  var token = root.querySelector("input[name=csrfmiddlewaretoken]").value;
   var status = root.querySelector("[data-heartbeat-status]");
   var doneMark = root.querySelector("[data-lesson-state]");
   var current = null; // the media element playing now
@@ -19,7 +18,8 @@
   }
 
   function show(reply) {
-    root.dataset.credited = reply.credited;
+    if (reply.ticket) ticket = reply.ticket;
+    root.dataset.credited = reply.seconds_credited;
     if (reply.lesson_completed) {
       root.dataset.done = "1";
       if (doneMark) doneMark.hidden = false;
@@ -34,18 +34,18 @@
 
   // Heartbeats go out one after another so the server sees them in order.
   function send(playing) {
-    var body = JSON.stringify({ lesson: lesson, position: position(), playing: playing });
+    var at = position();
     queue = queue.then(function () {
       return fetch(url, {
         method: "POST",
-        credentials: "same-origin",
+        credentials: "omit",
         keepalive: true,
-        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-        body: body
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ ticket: ticket, position_seconds: at, playing: playing })
       }).then(function (response) {
         return response.json().then(function (reply) {
           if (response.ok) show(reply);
-          else if (status) status.textContent = reply.error || root.dataset.msgError;
+          else if (status) status.textContent = reply.detail || root.dataset.msgError;
         });
       }).catch(function () {
         if (status) status.textContent = root.dataset.msgError;

@@ -16,6 +16,7 @@ from courses.services import (
     enrollment_create,
     heartbeat_record,
 )
+from courses.tickets import study_ticket
 from lms.ledger.models import StudyHoursEntry
 from tests.factories import courses as build
 
@@ -47,13 +48,13 @@ def finish_every_lesson(person, course, *, at: datetime.datetime) -> None:
     """Each lesson opened, its media credited in full, and one more heartbeat at `at`."""
     for lesson in course.lessons():
         heartbeat_record(
-            person=person, lesson_id=lesson.pk, position_seconds=0, playing=False, at=at
+            person_id=person.pk, lesson_id=lesson.pk, position_seconds=0, playing=False, at=at
         )
         LessonProgress.objects.filter(person=person, lesson=lesson).update(
             seconds_credited=lesson.media_seconds
         )
         heartbeat_record(
-            person=person, lesson_id=lesson.pk, position_seconds=0, playing=False, at=at
+            person_id=person.pk, lesson_id=lesson.pk, position_seconds=0, playing=False, at=at
         )
 
 
@@ -96,3 +97,17 @@ def answer(lesson, right: int) -> dict:
 def submit(member, lesson, right: int, at=T0):
     attempt = quiz_attempt_start(person=member, lesson=lesson)
     return quiz_attempt_submit(attempt=attempt, answers=answer(lesson, right), at=at)
+
+
+def ticket_for(person, lesson) -> str:
+    """The study ticket the lesson page (or the API) hands this person for this lesson."""
+    return study_ticket(person_id=person.pk, lesson_id=lesson.pk)
+
+
+def post_beat(client, person, lesson, position=0, playing=True):
+    """One heartbeat as the lesson page sends it: JSON with the ticket, no cookie needed."""
+    return client.post(
+        "/api/v1/study/heartbeat",
+        {"ticket": ticket_for(person, lesson), "position_seconds": position, "playing": playing},
+        content_type="application/json",
+    )

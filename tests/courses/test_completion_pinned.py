@@ -80,7 +80,7 @@ def test_the_resume_position_is_where_the_learner_is_within_the_media(member, se
     lesson = course.lessons().first()
 
     beat = heartbeat_record(
-        person=member, lesson_id=lesson.pk, position_seconds=sent, playing=True, at=T0
+        person_id=member.pk, lesson_id=lesson.pk, position_seconds=sent, playing=True, at=T0
     )
 
     assert beat.progress.position_seconds == kept
@@ -200,13 +200,15 @@ def test_beats_after_completion_keep_the_completion_time_and_say_so(member):
     course = course_of(600, 600)
     enrol(member, course)
     lesson = course.lessons().first()
-    heartbeat_record(person=member, lesson_id=lesson.pk, position_seconds=0, playing=False, at=T0)
+    heartbeat_record(
+        person_id=member.pk, lesson_id=lesson.pk, position_seconds=0, playing=False, at=T0
+    )
     LessonProgress.objects.filter(person=member, lesson=lesson).update(
         seconds_credited=600, completed_at=T0
     )
 
     later = heartbeat_record(
-        person=member,
+        person_id=member.pk,
         lesson_id=lesson.pk,
         position_seconds=30,
         playing=False,
@@ -222,12 +224,14 @@ def test_a_quiz_passed_before_the_video_ends_completes_the_lesson_when_it_does(m
     course = build.course(hours=Decimal("1"), requires_quiz_pass=True)
     lesson = build.lesson(course, media_seconds=60, quiz=THREE_QUESTIONS)
     enrol(member, course)
-    heartbeat_record(person=member, lesson_id=lesson.pk, position_seconds=0, playing=False, at=T0)
+    heartbeat_record(
+        person_id=member.pk, lesson_id=lesson.pk, position_seconds=0, playing=False, at=T0
+    )
     LessonProgress.objects.filter(person=member, lesson=lesson).update(quiz_passed=True)
     LessonProgress.objects.filter(person=member, lesson=lesson).update(seconds_credited=60)
 
     beat = heartbeat_record(
-        person=member, lesson_id=lesson.pk, position_seconds=60, playing=False, at=T0
+        person_id=member.pk, lesson_id=lesson.pk, position_seconds=60, playing=False, at=T0
     )
 
     assert beat.progress.completed_at == T0

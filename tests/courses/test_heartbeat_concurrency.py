@@ -1,7 +1,8 @@
 """Ten tabs and a second phone beating at the same instant earn one heartbeat's worth.
 
-The person's StudyClock row is locked by each heartbeat, so parallel heartbeats queue and
-each credits only the time since the one before it. PostgreSQL only (see tests/parallel.py).
+A heartbeat moves the person's StudyClock only if it still shows what the beat read, so of
+parallel heartbeats one credits the time since the clock last moved and the others, reading
+again, credit only the time since that one. PostgreSQL only (see tests/parallel.py).
 """
 
 import datetime
@@ -11,7 +12,7 @@ from django.test import Client
 
 from courses.models import Enrollment, LessonProgress
 from courses.services import enrollment_create, heartbeat_record
-from lms.people.services import api_token_create
+from courses.tickets import study_ticket
 from tests.conftest import beijing
 from tests.factories import courses as build
 from tests.factories.people import PersonFactory, UserFactory
@@ -38,10 +39,10 @@ def test_parallel_heartbeats_from_many_tabs_credit_only_the_wall_clock_time(vill
     course = build.course("党章学习")
     lessons = [build.lesson(course, f"第{n}课", media_seconds=3600) for n in (1, 2)]
     enrollment_create(person=person, course=course, source=Enrollment.Source.SELF)
-    token = api_token_create(user=person.user)
+    tickets = [study_ticket(person_id=person.pk, lesson_id=lesson.pk) for lesson in lessons]
     # The clock started playing 30 s ago: the next heartbeat, from whichever tab, earns 30 s.
     heartbeat_record(
-        person=person,
+        person_id=person.pk,
         lesson_id=lessons[0].pk,
         position_seconds=0,
         playing=True,
@@ -51,17 +52,16 @@ def test_parallel_heartbeats_from_many_tabs_credit_only_the_wall_clock_time(vill
     def beat(i):
         response = Client().post(
             "/api/v1/study/heartbeat",
-            {"lesson_id": lessons[i % 2].pk, "position_seconds": 30, "playing": True},
+            {"ticket": tickets[i % 2], "position_seconds": 30, "playing": True},
             content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {token}",
         )
         return response.status_code, response.json()["credited_seconds"]
 
     outcomes = in_parallel(beat, TABS)
 
     assert all(status == 200 for status, _credit in outcomes), outcomes
-    # Twenty tabs without the lock would earn 20 × 30 s; with it, the first tab to get the lock
-    # earns the 30 s, and each after it the 0 s since the one before.
+    # Twenty tabs each crediting what they read would earn 20 × 30 s; the first tab to move the
+    # clock earns the 30 s, and each after it the 0 s since then.
     assert sorted(credit for _status, credit in outcomes) == [0] * (TABS - 1) + [30]
     in_rows = LessonProgress.objects.filter(person=person).values_list("seconds_credited")
     assert sorted(in_rows) == [(0,), (30,)]  # on the lesson of the tab that came first

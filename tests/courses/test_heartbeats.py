@@ -39,7 +39,7 @@ def watch(member, lesson, *, start: float, until: float, every: float = 30, posi
     t = start
     while t <= until:
         heartbeat_record(
-            person=member,
+            person_id=member.pk,
             lesson_id=lesson.pk,
             playing=True,
             at=at(t),
@@ -63,7 +63,7 @@ def test_replayed_heartbeats_earn_nothing_extra(member, course_and_lesson):
     watch(member, lesson, start=0, until=60)
     for _ in range(20):
         heartbeat_record(
-            person=member, lesson_id=lesson.pk, playing=True, at=at(60), position_seconds=60
+            person_id=member.pk, lesson_id=lesson.pk, playing=True, at=at(60), position_seconds=60
         )
     assert credited(member, lesson) == 60
 
@@ -72,7 +72,7 @@ def test_skipping_to_the_end_moves_the_resume_point_not_the_credit(member, cours
     _course, lesson = course_and_lesson
     watch(member, lesson, start=0, until=30)
     heartbeat_record(
-        person=member, lesson_id=lesson.pk, playing=True, at=at(35), position_seconds=299
+        person_id=member.pk, lesson_id=lesson.pk, playing=True, at=at(35), position_seconds=299
     )
 
     progress = LessonProgress.objects.get(person=member, lesson=lesson)
@@ -87,14 +87,14 @@ def test_ten_tabs_or_a_second_phone_earn_what_one_would(member, course_and_lesso
     for t in range(0, 121, 30):
         for tab in range(10):  # ten tabs of the same lesson, a second of each other apart
             heartbeat_record(
-                person=member,
+                person_id=member.pk,
                 lesson_id=lesson.pk,
                 playing=True,
                 at=at(t + tab),
                 position_seconds=t,
             )
         heartbeat_record(
-            person=member, lesson_id=other.pk, playing=True, at=at(t + 10), position_seconds=t
+            person_id=member.pk, lesson_id=other.pk, playing=True, at=at(t + 10), position_seconds=t
         )  # and a phone on another lesson, a second after the last tab
 
     # From the first heartbeat (0 s) to the last (130 s): 130 s in all, not ten or eleven times
@@ -108,7 +108,7 @@ def test_a_long_silence_is_not_study(member, course_and_lesson):
     _course, lesson = course_and_lesson
     watch(member, lesson, start=0, until=30)
     heartbeat_record(
-        person=member, lesson_id=lesson.pk, playing=True, at=at(3600), position_seconds=40
+        person_id=member.pk, lesson_id=lesson.pk, playing=True, at=at(3600), position_seconds=40
     )
     assert credited(member, lesson) == 30 + 45  # at most one heartbeat's worth after a gap
 
@@ -117,16 +117,16 @@ def test_pausing_credits_the_stretch_played_then_stops_the_clock(member, course_
     _course, lesson = course_and_lesson
     watch(member, lesson, start=0, until=30)
     heartbeat_record(
-        person=member, lesson_id=lesson.pk, playing=False, at=at(40), position_seconds=40
+        person_id=member.pk, lesson_id=lesson.pk, playing=False, at=at(40), position_seconds=40
     )
     heartbeat_record(
-        person=member, lesson_id=lesson.pk, playing=False, at=at(500), position_seconds=40
+        person_id=member.pk, lesson_id=lesson.pk, playing=False, at=at(500), position_seconds=40
     )
     heartbeat_record(
-        person=member, lesson_id=lesson.pk, playing=True, at=at(600), position_seconds=40
+        person_id=member.pk, lesson_id=lesson.pk, playing=True, at=at(600), position_seconds=40
     )
     heartbeat_record(
-        person=member, lesson_id=lesson.pk, playing=True, at=at(630), position_seconds=70
+        person_id=member.pk, lesson_id=lesson.pk, playing=True, at=at(630), position_seconds=70
     )
     assert credited(member, lesson) == 30 + 10 + 30  # the paused 560 s earn nothing
 
@@ -154,4 +154,62 @@ def test_heartbeats_need_an_enrollment(village_a):
     course = build.course()
     lesson = build.lesson(course)
     with pytest.raises(NotEnrolled):
-        heartbeat_record(person=stranger, lesson_id=lesson.pk, playing=True, position_seconds=0)
+        heartbeat_record(
+            person_id=stranger.pk, lesson_id=lesson.pk, playing=True, position_seconds=0
+        )
+
+
+def test_fractions_of_a_second_carry_to_the_next_beat(member, course_and_lesson):
+    """62.4 s of playing in beats 10.4 s apart earns 62 s, not 6 × 10 s."""
+    _course, lesson = course_and_lesson
+    beats = [
+        heartbeat_record(
+            person_id=member.pk,
+            lesson_id=lesson.pk,
+            position_seconds=0,
+            playing=True,
+            at=at(10.4 * n),
+        )
+        for n in range(7)
+    ]
+
+    assert sum(beat.credited_now for beat in beats) == 62
+    assert LessonProgress.objects.get(person=member, lesson=lesson).seconds_credited == 62
+
+
+def test_two_tabs_on_two_lessons_share_one_clock_and_lose_no_fractions(member):
+    """Tabs on two lessons beat alternately every 5.5 s: the 60.5 s of wall clock between the
+    first beat and the last is credited once, 60 s across the two lessons (dropping each
+    beat's half second would give 55 s)."""
+    course = build.course()
+    lessons = [build.lesson(course, title=f"第{n}课", media_seconds=600) for n in (1, 2)]
+    enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
+    for n in range(12):
+        heartbeat_record(
+            person_id=member.pk,
+            lesson_id=lessons[n % 2].pk,
+            position_seconds=0,
+            playing=True,
+            at=at(5.5 * n + 1.5),
+        )
+    credited = LessonProgress.objects.filter(person=member).values_list(
+        "seconds_credited", flat=True
+    )
+    assert sum(credited) == 60
+
+
+def test_a_gap_longer_than_a_beat_restarts_the_clock_without_a_carry(member, course_and_lesson):
+    _course, lesson = course_and_lesson
+
+    def beat(seconds):
+        return heartbeat_record(
+            person_id=member.pk,
+            lesson_id=lesson.pk,
+            position_seconds=0,
+            playing=True,
+            at=at(seconds),
+        ).credited_now
+
+    # 100.7 s of silence earns the 45 s cap; the next beat counts from 100.7 s, not from a
+    # clock left behind at 45 s.
+    assert [beat(0), beat(100.7), beat(110.9)] == [0, 45, 10]

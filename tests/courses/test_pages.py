@@ -13,6 +13,7 @@ from courses.models import CoursePage, Enrollment, LessonProgress
 from courses.services import enrollment_create
 from lms.people.services import person_account_create
 from tests.conftest import PASSWORD, beijing
+from tests.courses.study_support import post_beat, ticket_for
 from tests.factories import courses as build
 from tests.factories.people import PersonFactory
 
@@ -171,27 +172,22 @@ def test_text_lesson_offers_i_have_finished_reading(learner, member):
 
 
 @pytest.mark.time_machine(beijing(2026, 3, 5, 20, 0), tick=False)
-def test_heartbeat_from_the_page_credits_and_reports_completion(learner, member, time_machine):
+def test_heartbeat_from_the_page_credits_and_reports_completion(client, member, time_machine):
     course = build.course(hours=Decimal("1"))
     lesson = build.lesson(course, media_seconds=20)
     enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
-    url = reverse("courses:heartbeat")
 
-    def beat(position, playing=True):
-        return learner.post(
-            url,
-            json.dumps({"lesson": lesson.pk, "position": position, "playing": playing}),
-            content_type="application/json",
-        )
-
-    assert beat(0).json()["credited"] == 0
+    assert post_beat(client, member, lesson).json()["credited_seconds"] == 0
     progress = LessonProgress.objects.get(person=member, lesson=lesson)
     time_machine.shift(20)  # 20 s of playing: the clock allows 20 s
-    reply = beat(20).json()
+    reply = post_beat(client, member, lesson, position=20).json()
 
     assert reply == {
-        "credited": 20,
-        "position": 20,
+        "lesson_id": lesson.pk,
+        "credited_seconds": 20,
+        "seconds_credited": 20,
+        "media_seconds": 20,
+        "position_seconds": 20,
         "lesson_completed": True,
         "course_completed": True,
         "quiz_pending": False,
@@ -200,28 +196,52 @@ def test_heartbeat_from_the_page_credits_and_reports_completion(learner, member,
     assert progress.completed_at is not None
 
 
-def test_heartbeat_for_a_course_not_enrolled_is_refused(learner):
+def test_heartbeat_for_a_course_not_enrolled_is_refused(client, member):
     lesson = build.lesson(build.course())
 
-    response = learner.post(
-        reverse("courses:heartbeat"),
-        json.dumps({"lesson": lesson.pk, "position": 0, "playing": True}),
+    response = post_beat(client, member, lesson)
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == "请先报名这门课程。"
+
+
+def test_heartbeat_without_a_genuine_ticket_is_refused(client, member):
+    lesson = build.lesson(build.course())
+    enrollment_create(person=member, course=lesson.get_parent().specific, source="self")
+    genuine = ticket_for(member, lesson)
+    person, lesson_id, expires, signature = genuine.split(".")
+    forged = [
+        f"{int(person) + 1}.{lesson_id}.{expires}.{signature}",  # someone else's study
+        f"{person}.{lesson_id}.{int(expires) + 86400}.{signature}",  # a longer life
+        "",
+        "1.2.3",
+    ]
+    for ticket in forged:
+        response = client.post(
+            "/api/v1/study/heartbeat",
+            {"ticket": ticket, "position_seconds": 0, "playing": True},
+            content_type="application/json",
+        )
+        assert response.status_code == 401, ticket
+        assert response.json()["detail"] == "学习凭证已过期，请刷新课时页面。"
+    assert not LessonProgress.objects.filter(lesson=lesson).exists()
+
+
+def test_heartbeat_rejects_nonsense(client, member):
+    lesson = build.lesson(build.course())
+    ticket = ticket_for(member, lesson)
+    negative = json.dumps({"ticket": ticket, "position_seconds": -5})
+    for body in ("{}", "[]", "not json", negative):
+        response = client.post("/api/v1/study/heartbeat", body, content_type="application/json")
+        assert response.status_code in (401, 422), body
+    response = client.post(
+        "/api/v1/study/heartbeat",
+        {"ticket": ticket, "position_seconds": 0, "playing": "yes"},
         content_type="application/json",
     )
-
-    assert response.status_code == 403
-    assert response.json()["error"] == "Enrol in the course first."
-
-
-def test_heartbeat_needs_a_logged_in_person(client):
-    lesson = build.lesson(build.course())
-    response = client.post(reverse("courses:heartbeat"), {"lesson": lesson.pk, "position": 0})
-    assert response.status_code == 403
-
-
-def test_heartbeat_rejects_nonsense(learner):
-    response = learner.post(reverse("courses:heartbeat"), "{}", content_type="application/json")
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert response.json()["detail"] == "心跳需要学习凭证和播放位置。"
+    assert client.get("/api/v1/study/heartbeat").status_code == 405
 
 
 def _course_with(member, lessons: int) -> CoursePage:

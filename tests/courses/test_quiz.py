@@ -5,6 +5,7 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from courses.exceptions import NoAttemptsLeft, NotEnrolled
@@ -12,6 +13,7 @@ from courses.models import Enrollment, LessonPage, LessonProgress, QuizAttempt
 from courses.quiz import option_key, quiz_attempt_start, quiz_attempt_submit
 from courses.services import enrollment_create, heartbeat_record
 from lms.ledger.models import StudyHoursEntry
+from tests.courses.study_support import ticket_for
 from tests.factories import courses as build
 from tests.factories.people import PersonFactory, UserFactory
 
@@ -105,7 +107,7 @@ def keyed_answers(lesson, picks):
 def watch_all(member, lesson):
     for second in range(0, 91, 30):
         heartbeat_record(
-            person=member,
+            person_id=member.pk,
             lesson_id=lesson.pk,
             playing=True,
             position_seconds=second,
@@ -340,12 +342,12 @@ def test_the_lesson_page_says_the_quiz_is_still_needed_once_the_media_is_watched
     client, member, lesson, enrolled
 ):
     client.force_login(member.user)
-    beat = {"lesson": lesson.pk, "position": 0, "playing": True}
-    first = client.post("/study/heartbeat/", beat, content_type="application/json")
+    beat = {"ticket": ticket_for(member, lesson), "position_seconds": 0, "playing": True}
+    first = client.post(reverse("heartbeat"), beat, content_type="application/json")
     assert first.json()["quiz_pending"] is False
     LessonProgress.objects.filter(person=member, lesson=lesson).update(seconds_credited=60)
 
-    reply = client.post("/study/heartbeat/", beat, content_type="application/json").json()
+    reply = client.post(reverse("heartbeat"), beat, content_type="application/json").json()
 
     assert reply["quiz_pending"] is True and reply["lesson_completed"] is False
     page = client.get(lesson.url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()

@@ -4,7 +4,6 @@ hours credited once on the local completion date.
 """
 
 import datetime
-import json
 from decimal import Decimal
 
 import pytest
@@ -32,6 +31,7 @@ from tests.courses.study_support import (
     enrol,
     finish_every_lesson,
     minutes_per_study_hour,
+    post_beat,
 )
 from tests.factories import courses as build
 
@@ -162,7 +162,7 @@ def test_a_text_lesson_completes_when_read(member):
 
     # "I have finished reading" sends one heartbeat that is not playing.
     beat = heartbeat_record(
-        person=member, lesson_id=lesson.pk, position_seconds=0, playing=False, at=T0
+        person_id=member.pk, lesson_id=lesson.pk, position_seconds=0, playing=False, at=T0
     )
 
     assert beat.media_seconds == 0
@@ -204,15 +204,14 @@ def test_the_finished_reading_button_completes_a_text_lesson(client, member):
     client.force_login(member.user)
 
     def finished_reading(lesson):
-        return client.post(
-            "/study/heartbeat/",
-            json.dumps({"lesson": lesson.pk, "position": 0, "playing": False}),
-            content_type="application/json",
-        ).json()
+        return post_beat(client, member, lesson, playing=False).json()
 
     assert finished_reading(first) == {
-        "credited": 0,
-        "position": 0,
+        "lesson_id": first.pk,
+        "credited_seconds": 0,
+        "seconds_credited": 0,
+        "media_seconds": 0,
+        "position_seconds": 0,
         "lesson_completed": True,
         "course_completed": False,
         "quiz_pending": False,
@@ -240,7 +239,7 @@ def test_a_text_lesson_with_a_quiz_completes_when_read_and_passed(member):
     enrollment = enrol(member, course)
 
     read = heartbeat_record(
-        person=member, lesson_id=lesson.pk, position_seconds=0, playing=False, at=T0
+        person_id=member.pk, lesson_id=lesson.pk, position_seconds=0, playing=False, at=T0
     )
     assert (read.media_watched, read.progress.completed_at) == (True, None)
 
@@ -301,9 +300,13 @@ def test_a_course_is_not_completed_while_a_lesson_is_left(member):
     course = course_of(600, 600)
     enrollment = enrol(member, course)
     first = course.lessons().first()
-    heartbeat_record(person=member, lesson_id=first.pk, position_seconds=0, playing=False, at=T0)
+    heartbeat_record(
+        person_id=member.pk, lesson_id=first.pk, position_seconds=0, playing=False, at=T0
+    )
     LessonProgress.objects.filter(person=member, lesson=first).update(seconds_credited=600)
-    heartbeat_record(person=member, lesson_id=first.pk, position_seconds=0, playing=False, at=T0)
+    heartbeat_record(
+        person_id=member.pk, lesson_id=first.pk, position_seconds=0, playing=False, at=T0
+    )
 
     assert course_completion_check(enrollment=enrollment, at=T0) is False
     enrollment.refresh_from_db()
@@ -354,9 +357,11 @@ def test_the_media_must_reach_the_completion_share_to_complete(member):
     def beat_with_credit(seconds):
         LessonProgress.objects.filter(person=member, lesson=lesson).update(seconds_credited=seconds)
         return heartbeat_record(
-            person=member, lesson_id=lesson.pk, position_seconds=0, playing=False, at=T0
+            person_id=member.pk, lesson_id=lesson.pk, position_seconds=0, playing=False, at=T0
         )
 
-    heartbeat_record(person=member, lesson_id=lesson.pk, position_seconds=0, playing=False, at=T0)
+    heartbeat_record(
+        person_id=member.pk, lesson_id=lesson.pk, position_seconds=0, playing=False, at=T0
+    )
     assert beat_with_credit(899).progress.completed_at is None  # 89.9 % of the default 90 %
     assert beat_with_credit(900).progress.completed_at == T0
