@@ -1,29 +1,31 @@
-"""Heartbeat throughput against a bare Django view on the same server (issue 3, part a).
+"""Heartbeat throughput against a bare Django view on the same server (issue 11).
 
-On PostgreSQL + gunicorn (lms.settings.production, DEBUG off): 32 connections send, for
-`--seconds` each, (1) GET /healthz — a bare Django view that touches no database — and
-(2) POST /api/v1/study/heartbeat from 2,000 different learners (bearer tokens) enrolled in a
-course with a long video and already studying it, each heartbeat crediting real study
-time. Prints requests/s of both, their ratio, and latency percentiles; median of `--runs`.
+On PostgreSQL + gunicorn (lms.settings.production, DEBUG off, 5 sync workers): wrk, the load
+generator from Debian, with 32 connections, sends for `--seconds` each (1) GET /healthz — a
+bare Django view that touches no database — and (2) POST /api/v1/study/heartbeat from 2,000
+different learners enrolled in a course with a long video and already studying it, each beat
+presenting its study ticket and crediting real study time (benchmarks/wrk/heartbeat.lua
+cycles through the tickets, each wrk thread from its own place). The lesson page and the app
+send the same beat, so one figure serves both. Prints requests/s of both, their ratio, and
+latency percentiles; median of `--runs`.
 
 Usage: .venv/bin/python benchmarks/heartbeat_throughput.py [--runs 3] [--seconds 15]
-It creates and drops its own database `shuangyu_bench`. The load generator is this script's
-threads (stdlib http.client, keep-alive off); it shares the 2 cores with the server.
+It creates and drops its own database `shuangyu_bench`. wrk runs outside the server's
+interpreter but on the same 2 cores (apt-get install wrk).
 """
 
 import argparse
-import http.client
-import itertools
 import json
+import os
+import re
 import statistics
 import subprocess
 import sys
-import threading
-import time
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sign_in_burst import ENV, ROOT, _psql, database_fresh, percentile, start_gunicorn, stop  # noqa: E402
+from sign_in_burst import ENV, ROOT, _psql, database_fresh, start_gunicorn, stop  # noqa: E402
 
 DB_NAME = "shuangyu_bench"
 PORT = 8100
@@ -34,8 +36,8 @@ def prepare(learners: int) -> dict:
     script = f"""
 import json
 from django.contrib.auth import get_user_model
-from wagtail.models import APIToken
 from courses.models import Enrollment, LessonProgress, StudyClock
+from courses.tickets import study_ticket
 from lms.people.models import Person
 from lms.people.services import township_setup
 from tests.factories import courses as build
@@ -60,8 +62,8 @@ Enrollment.objects.bulk_create([
 # first heartbeat per lesson that creates them.
 StudyClock.objects.bulk_create([StudyClock(person=person) for person in people])
 LessonProgress.objects.bulk_create([LessonProgress(person=p, lesson=lesson) for p in people])
-tokens = [APIToken.create_token(user=user, name="bench")[1] for user in users]
-print(json.dumps({{"lesson": lesson.pk, "tokens": tokens}}))
+tickets = [study_ticket(person_id=person.pk, lesson_id=lesson.pk) for person in people]
+print(json.dumps({{"lesson": lesson.pk, "tickets": tickets}}))
 """
     out = subprocess.run(
         [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
@@ -74,66 +76,47 @@ print(json.dumps({{"lesson": lesson.pk, "tokens": tokens}}))
     return json.loads(out.strip().splitlines()[-1])
 
 
-def closed_loop(request, seconds: float, concurrency: int) -> dict:
-    latencies, errors, lock = [], [0], threading.Lock()
-    deadline = time.perf_counter() + seconds
+WRK_SCRIPT = Path(__file__).resolve().parent / "wrk" / "heartbeat.lua"
 
-    def worker():
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                status = request()
-            except OSError:
-                status = 0
-            with lock:
-                latencies.append((time.perf_counter() - started) * 1000)
-                if status != 200:
-                    errors[0] += 1
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - start
+def wrk(path: str, seconds: float, concurrency: int, *, script=None, env=None) -> dict:
+    """One wrk run: requests/s, errors (non-2xx and socket errors), latency percentiles."""
+    command = ["wrk", "-t2", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency"]
+    if script:
+        command += ["-s", str(script)]
+    out = subprocess.run(
+        [*command, f"http://127.0.0.1:{PORT}{path}"],
+        env={**os.environ, **(env or {})},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return wrk_figures(out)
+
+
+def wrk_figures(out: str) -> dict:
+    def number(pattern, default="0"):
+        found = re.search(pattern, out)
+        return found.group(1) if found else default
+
+    def ms(text: str) -> float:
+        found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+        if found is None:
+            raise ValueError(f"wrk printed a latency this script cannot read: {text}\n{out}")
+        value, unit = found.groups()
+        return round(float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit], 1)
+
+    errors = int(number(r"Non-2xx or 3xx responses: (\d+)"))
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if socket:
+        errors += sum(int(part) for part in socket.groups())
     return {
-        "requests": len(latencies),
-        "errors": errors[0],
-        "rps": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(percentile(latencies, 50), 1),
-        "p95_ms": round(percentile(latencies, 95), 1),
-        "p99_ms": round(percentile(latencies, 99), 1),
+        "requests": int(number(r"(\d+) requests in")),
+        "errors": errors,
+        "rps": float(number(r"Requests/sec:\s+([\d.]+)")),
+        "p50_ms": ms(number(r"(?m)^\s+50%\s+(\S+)", "0ms")),
+        "p99_ms": ms(number(r"(?m)^\s+99%\s+(\S+)", "0ms")),
     }
-
-
-def healthz() -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-    connection.request("GET", "/healthz")
-    response = connection.getresponse()
-    response.read()
-    return response.status
-
-
-def heartbeat_sender(lesson: int, tokens: list[str]):
-    turn = itertools.cycle(tokens)
-    lock = threading.Lock()
-
-    def send() -> int:
-        with lock:
-            token = next(turn)
-        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-        connection.request(
-            "POST",
-            "/api/v1/study/heartbeat",
-            body=json.dumps({"lesson_id": lesson, "position_seconds": 60, "playing": True}),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        response = connection.getresponse()
-        response.read()
-        return response.status
-
-    return send
 
 
 def main():
@@ -144,18 +127,21 @@ def main():
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
     data = prepare(args.learners)
+    tickets = Path(tempfile.mkstemp(prefix="tickets-", suffix=".txt")[1])
+    tickets.write_text("\n".join(data["tickets"]) + "\n")
+    beats = {"script": WRK_SCRIPT, "env": {"TICKETS": str(tickets)}}
     server = start_gunicorn(5)
     runs = []
     try:
-        send = heartbeat_sender(data["lesson"], data["tokens"])
-        send()  # warm up
+        wrk("/api/v1/study/heartbeat", 2, 4, **beats)  # warm up every worker
+        wrk("/healthz", 2, 4)
         for _ in range(args.runs):
-            bare = closed_loop(healthz, args.seconds, args.concurrency)
-            beat = closed_loop(send, args.seconds, args.concurrency)
+            bare = wrk("/healthz", args.seconds, args.concurrency)
+            beat = wrk("/api/v1/study/heartbeat", args.seconds, args.concurrency, **beats)
             runs.append(
                 {"bare": bare, "heartbeat": beat, "ratio": round(beat["rps"] / bare["rps"], 3)}
             )
-            print(json.dumps(runs[-1]))
+            print(json.dumps(runs[-1]), flush=True)
     finally:
         stop(server)
         _psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
@@ -166,7 +152,7 @@ def main():
                 "bare_rps": statistics.median(r["bare"]["rps"] for r in runs),
                 "heartbeat_rps": statistics.median(r["heartbeat"]["rps"] for r in runs),
                 "ratio": statistics.median(r["ratio"] for r in runs),
-                "heartbeat_p95_ms": statistics.median(r["heartbeat"]["p95_ms"] for r in runs),
+                "heartbeat_p99_ms": statistics.median(r["heartbeat"]["p99_ms"] for r in runs),
                 "heartbeat_errors": sum(r["heartbeat"]["errors"] for r in runs),
             }
         ),

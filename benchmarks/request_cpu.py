@@ -1,9 +1,9 @@
-"""CPU time of one request, by kind, in the Django process (issue 3: the cost behind part b).
+"""CPU time of one request, by kind, in the Django process (issues 3 and 11).
 
 Calls the WSGI application in-process (lms.settings.production, PostgreSQL, Redis cache and
 sessions as deployed at scale), without gunicorn or sockets, and reports per request the
-process CPU time and wall time of: a browser heartbeat (session), a mobile heartbeat (API
-token), a lesson page, and /healthz (the bare view). CPU time here is Django's own; the
+process CPU time and wall time of: a heartbeat (the study ticket the lesson page and the app
+both send), a lesson page, and /healthz (the bare view). CPU time here is Django's own; the
 database's CPU comes on top. Median of `--rounds` rounds of `--requests` requests each,
 after a warm-up.
 
@@ -50,6 +50,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--profile", default="", help="a kind's name: print cProfile's top functions for it"
+    )
     args = parser.parse_args()
 
     learners = soak.prepare(50)
@@ -65,13 +68,9 @@ def main() -> None:
         return status[0]
 
     browsers = [learner for learner in learners if "session" in learner]
-    phones = [learner for learner in learners if "token" in learner]
     kinds = {
-        "heartbeat, browser session": lambda i: soak._request(
-            browsers[i % len(browsers)], page=False, position=i
-        ),
-        "heartbeat, API token": lambda i: soak._request(
-            phones[i % len(phones)], page=False, position=i
+        "heartbeat (study ticket)": lambda i: soak._request(
+            learners[i % len(learners)], page=False, position=i
         ),
         "lesson page": lambda i: soak._request(browsers[i % len(browsers)], page=True, position=i),
         "/healthz (bare view)": lambda i: (
@@ -89,6 +88,16 @@ def main() -> None:
                     call(make(i))
                 cpu.append((time.process_time() - used) / args.requests * 1000)
                 wall.append((time.perf_counter() - started) / args.requests * 1000)
+            if args.profile and args.profile in name:
+                import cProfile
+                import pstats
+
+                profiler = cProfile.Profile()
+                profiler.enable()
+                for i in range(args.requests):
+                    call(make(i))
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(45)
             print(
                 f"{name}: CPU {statistics.median(cpu):.2f} ms, "
                 f"wall {statistics.median(wall):.2f} ms per request",

@@ -67,6 +67,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from wagtail.models import APIToken
 from courses.models import Enrollment, LessonProgress, StudyClock
+from courses.tickets import study_ticket
 from lms.people.models import Person
 from lms.people.services import township_setup
 from tests.factories import courses as build
@@ -100,7 +101,8 @@ backend = settings.AUTHENTICATION_BACKENDS[0]
 learners, sessions = [], []
 for i, user in enumerate(users):
     lesson = lessons[i % 3]
-    entry = {{"lesson": lesson.pk, "url": lesson.url}}
+    entry = {{"lesson": lesson.pk, "url": lesson.url,
+              "ticket": study_ticket(person_id=people[i].pk, lesson_id=lesson.pk)}}
     if i % 5 == 0:
         entry["token"] = APIToken.create_token(user=user, name="bench")[1]
     else:
@@ -129,25 +131,13 @@ def _request(learner: dict, *, page: bool, position: int) -> bytes:
     if page:
         lines = [f"GET {learner['url']} HTTP/1.1"]
         body = b""
-    elif "token" in learner:
-        body = json.dumps(
-            {"lesson_id": learner["lesson"], "position_seconds": position, "playing": True}
-        ).encode()
-        lines = [
-            "POST /api/v1/study/heartbeat HTTP/1.1",
-            f"Authorization: Bearer {learner['token']}",
-            "Content-Type: application/json",
-        ]
     else:
+        # The lesson page and the app send the same beat: the study ticket, no cookie.
         body = json.dumps(
-            {"lesson": learner["lesson"], "position": position, "playing": True}
+            {"ticket": learner["ticket"], "position_seconds": position, "playing": True}
         ).encode()
-        lines = [
-            "POST /study/heartbeat/ HTTP/1.1",
-            "Content-Type: application/json",
-            f"X-CSRFToken: {CSRF}",
-        ]
-    if "session" in learner:
+        lines = ["POST /api/v1/study/heartbeat HTTP/1.1", "Content-Type: application/json"]
+    if "session" in learner and page:
         lines.append(f"Cookie: sessionid={learner['session']}; csrftoken={CSRF}")
     lines += [
         "Host: 127.0.0.1",

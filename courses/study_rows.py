@@ -44,9 +44,7 @@ def study_rows_read(*, person_id: int, course_id: int, lesson_id: int) -> StudyR
         f"ON p.person_id = e.person_id AND p.lesson_id = %s "
         f"WHERE e.person_id = %s AND e.course_id = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [lesson_id, person_id, course_id])
-        row = cursor.fetchone()
+    row = _fetch_one(sql, [lesson_id, person_id, course_id])
     if row is None:
         return None
     status, last_credit_at, progress_id, credited, quiz_passed, completed_at = row
@@ -112,18 +110,38 @@ def study_rows_write(
         to_db(heartbeat_at),
         progress_id,
     ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH clock AS ({clock_sql} RETURNING 1) {progress_sql} "
-                f"AND EXISTS (SELECT 1 FROM clock) RETURNING seconds_credited",
-                [*clock_params, *progress_params],
-            )
-            row = cursor.fetchone()
-            return row[0] if row else None
-        with transaction.atomic():
-            cursor.execute(clock_sql, clock_params)
-            if cursor.rowcount != 1:
-                return None
-            cursor.execute(progress_sql + " RETURNING seconds_credited", progress_params)
-            return cursor.fetchone()[0]
+    if connection.vendor == "postgresql":
+        row = _fetch_one(
+            f"WITH clock AS ({clock_sql} RETURNING 1) {progress_sql} "
+            f"AND EXISTS (SELECT 1 FROM clock) RETURNING seconds_credited",
+            [*clock_params, *progress_params],
+        )
+        return row[0] if row else None
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(clock_sql, clock_params)
+        if cursor.rowcount != 1:
+            return None
+        cursor.execute(progress_sql + " RETURNING seconds_credited", progress_params)
+        return cursor.fetchone()[0]
+
+
+def _fetch_one(sql: str, params: list):
+    """One row of a statement. On PostgreSQL the statement is prepared once per connection
+    (server-side binding, which Django's cursors do not use): the heartbeat's two statements
+    are then neither parsed nor planned again. Logged like any query where Django logs them
+    (DEBUG, tests). Behind a transaction-pooling PgBouncer, run it in session mode."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    import psycopg
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    with connection.wrap_database_errors:
+        if connection.queries_logged:
+            with connection.make_debug_cursor(raw).debug_sql(sql, params):
+                raw.execute(sql, params, prepare=True)
+        else:
+            raw.execute(sql, params, prepare=True)
+        return raw.fetchone()

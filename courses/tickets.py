@@ -11,6 +11,7 @@ one expire.
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import time
@@ -40,6 +41,7 @@ class Ticket:
         return self.expires - now < TICKET_SECONDS / 2
 
 
+@functools.lru_cache(maxsize=8)
 def _key(secret: str) -> bytes:
     return hashlib.sha256(_SALT + force_bytes(secret)).digest()
 

@@ -76,9 +76,13 @@ def _empty_cache():
     reused between tests on SQLite, so a fact cached by one test must not reach the next."""
     from django.core.cache import cache
 
+    from courses.lesson_facts import lesson_facts_forget_local
+
     cache.clear()
+    lesson_facts_forget_local()
     yield
     cache.clear()
+    lesson_facts_forget_local()
 
 
 @pytest.fixture
