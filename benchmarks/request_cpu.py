@@ -97,7 +97,9 @@ def main() -> None:
                 for i in range(args.requests):
                     call(make(i))
                 profiler.disable()
-                pstats.Stats(profiler).sort_stats("tottime").print_stats(45)
+                pstats.Stats(profiler).sort_stats(
+                    os.environ.get("PROFILE_SORT", "tottime")
+                ).print_stats(45)
             print(
                 f"{name}: CPU {statistics.median(cpu):.2f} ms, "
                 f"wall {statistics.median(wall):.2f} ms per request",
