@@ -46,6 +46,20 @@ def _environ(payload: bytes) -> dict:
     return environ
 
 
+def _get(learner: dict, path: str) -> bytes:
+    """A page the learner opens, with their session: a path, or their lesson's "course" or
+    the "catalogue" the course is in."""
+    lesson = learner["url"].rstrip("/")
+    if path == "course":
+        path = lesson.rsplit("/", 1)[0] + "/"
+    elif path == "catalogue":
+        path = lesson.rsplit("/", 2)[0] + "/"
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Cookie: sessionid={learner['session']}\r\nConnection: close\r\n\r\n"
+    ).encode()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -73,6 +87,9 @@ def main() -> None:
             learners[i % len(learners)], page=False, position=i
         ),
         "lesson page": lambda i: soak._request(browsers[i % len(browsers)], page=True, position=i),
+        "course page": lambda i: _get(browsers[i % len(browsers)], "course"),
+        "我的学习 (/study/)": lambda i: _get(browsers[i % len(browsers)], "/study/"),
+        "课程 (the catalogue)": lambda i: _get(browsers[i % len(browsers)], "catalogue"),
         "/healthz (bare view)": lambda i: (
             b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
         ),
@@ -99,7 +116,7 @@ def main() -> None:
                 profiler.disable()
                 pstats.Stats(profiler).sort_stats(
                     os.environ.get("PROFILE_SORT", "tottime")
-                ).print_stats(45)
+                ).print_stats(int(os.environ.get("PROFILE_LINES", "45")))
             print(
                 f"{name}: CPU {statistics.median(cpu):.2f} ms, "
                 f"wall {statistics.median(wall):.2f} ms per request",

@@ -16,9 +16,9 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
-from wagtail.url_routing import RouteResult
 
 from lms.ledger.models import Track
+from lms.pages import ShuangyuPage
 
 from .blocks import LessonBodyBlock, QuizBlock
 
@@ -54,7 +54,7 @@ class StudySettings(BaseSiteSetting):
         return cls.for_site(site) if site else cls()
 
 
-class CourseIndexPage(Page):
+class CourseIndexPage(ShuangyuPage):
     """The catalogue (课程中心)."""
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -66,17 +66,6 @@ class CourseIndexPage(Page):
 
     class Meta:
         verbose_name = _("course catalogue")
-
-    def route(self, request, path_components):
-        """A course or a lesson in one query. Wagtail's walk down the tree reads every level
-        twice (the page, then its specific row), and every learner opens lesson pages."""
-        model = {1: CoursePage, 2: LessonPage}.get(len(path_components))
-        if model is not None:
-            url_path = f"{self.url_path}{'/'.join(path_components)}/"
-            page = model.objects.filter(url_path=url_path).first()
-            if page is not None and page.live:
-                return RouteResult(page)
-        return super().route(request, path_components)  # anything else, and the 404s
 
     def get_context(self, request, *args, **kwargs):
         from lms.people.selectors import person_for_user
@@ -95,7 +84,7 @@ class CourseIndexPage(Page):
         return context
 
 
-class CoursePage(Page):
+class CoursePage(ShuangyuPage):
     """A course worth study hours in one track, required or elective, for an audience."""
 
     class Audience(models.TextChoices):
@@ -206,7 +195,7 @@ class CoursePage(Page):
         return study_hours_from_seconds(seconds, minutes_per_hour=minutes_per_hour)
 
 
-class LessonPage(Page):
+class LessonPage(ShuangyuPage):
     """One lesson: text, video, audio, PDF, images, and an optional quiz."""
 
     body = StreamField(LessonBodyBlock(), verbose_name=_("content"), blank=True)

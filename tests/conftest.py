@@ -77,12 +77,15 @@ def _empty_cache():
     from django.core.cache import cache
 
     from courses.lesson_facts import lesson_facts_forget_local
+    from lms.pages import pages_forget
 
     cache.clear()
     lesson_facts_forget_local()
+    pages_forget()
     yield
     cache.clear()
     lesson_facts_forget_local()
+    pages_forget()
 
 
 @pytest.fixture

@@ -4,8 +4,10 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from lms.pages import ShuangyuPage
 
-class HomePage(Page):
+
+class HomePage(ShuangyuPage):
     """The township's front page: what the platform is and where to start."""
 
     intro = RichTextField(_("introduction"), blank=True)

@@ -14,6 +14,7 @@ from courses import selectors as course_selectors
 from courses.models import CourseIndexPage, StudySettings
 from lms.ledger import selectors as ledger_selectors
 from lms.ledger.models import Track
+from lms.pages import uses_site
 from lms.people.selectors import person_for_user
 
 from .selectors import notifications_unread
@@ -47,6 +48,7 @@ def standing_lines(person, year: int) -> dict:
     }
 
 
+@uses_site
 @login_required
 @require_GET
 def my_study(request):

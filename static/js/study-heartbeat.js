@@ -71,7 +71,7 @@
   }
 
   Array.prototype.forEach.call(root.querySelectorAll("[data-study-media]"), function (media) {
-    var resume = parseInt(media.dataset.resume, 10) || 0;
+    var resume = parseInt(root.dataset.resume, 10) || 0; // where the learner left off
     var duration = parseInt(media.dataset.duration, 10) || 0;
     var resumed = false;
     media.addEventListener("loadedmetadata", function () {

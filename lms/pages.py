@@ -1,0 +1,113 @@
+"""What serving any of our Wagtail pages shares, kept cheap: a learner's page is opened
+often (万人在线), and Wagtail asks the database the same few things on every request.
+
+- The site of a request and its root page: each process keeps them for SITE_SECONDS
+  (SiteMiddleware, for pages and views marked @uses_site), instead of a query for the site
+  and two for its root page.
+- Routing: the page at a URL is found by its url_path in one query (ShuangyuPage.route), not by
+  walking the tree two queries a level; anything that is not a page at that exact path (a
+  404, a page that routes further itself) takes Wagtail's walk.
+- View restrictions: while no page of the site has one (the usual case), a page has none to
+  check; otherwise Wagtail checks them as it always does.
+
+Saving or deleting a site, a page or a view restriction forgets what this process kept at
+once; the other processes forget it within the seconds named here.
+"""
+
+import time
+
+from django.db.models.signals import post_delete, post_save
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+SITE_SECONDS = 10
+RESTRICTIONS_SECONDS = 10
+
+_sites: dict[tuple[str, int], tuple[float, Site | None]] = {}
+_restrictions: list = []  # [(until, any restriction exists)]
+
+
+class SiteMiddleware:
+    """For Wagtail's pages and the views marked @uses_site: sets the request's Wagtail site
+    (request._wagtail_site, which Site.find_for_request reads) from this process's copy,
+    its root page's specific object loaded once. Other requests (/healthz, the heartbeat,
+    the API) never look for a site."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "uses_site", False) or (
+            view_func.__module__ == "wagtail.views" and view_func.__name__ == "serve"
+        ):
+            request._wagtail_site = site_for_request(request)
+
+
+def uses_site(view):
+    """Marks a view that reads the request's Wagtail site (its settings, page URLs)."""
+    view.uses_site = True
+    return view
+
+
+def site_for_request(request) -> Site | None:
+    hostname = request._get_raw_host().rsplit(":", 1)[0].lower()
+    key = (hostname, request.get_port())
+    now = time.monotonic()
+    kept = _sites.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    site = Site.find_for_request(request)
+    if site is not None:
+        site.root_page.specific  # noqa: B018  (loaded once, with the site)
+    _sites[key] = (now + SITE_SECONDS, site)
+    return site
+
+
+def any_view_restriction() -> bool:
+    now = time.monotonic()
+    if _restrictions and _restrictions[0][0] > now:
+        return _restrictions[0][1]
+    found = PageViewRestriction.objects.exists()
+    _restrictions[:] = [(now + RESTRICTIONS_SECONDS, found)]
+    return found
+
+
+def pages_forget(**kwargs) -> None:
+    """Forget this process's copies (a site, a page or a restriction changed)."""
+    _sites.clear()
+    _restrictions.clear()
+
+
+for _signal in (post_save, post_delete):
+    _signal.connect(pages_forget, sender=Site, dispatch_uid=f"lms.pages.site.{id(_signal)}")
+    _signal.connect(
+        pages_forget,
+        sender=PageViewRestriction,
+        dispatch_uid=f"lms.pages.restriction.{id(_signal)}",
+    )
+for _signal in (page_published, page_unpublished, post_page_move):
+    _signal.connect(pages_forget, dispatch_uid=f"lms.pages.page.{id(_signal)}")
+
+
+class ShuangyuPage(Page):
+    """The base of our page types: routing by url_path, and no view restrictions to read
+    while the site has none."""
+
+    class Meta:
+        abstract = True
+
+    def route(self, request, path_components):
+        if path_components:
+            url_path = f"{self.url_path}{'/'.join(path_components)}/"
+            page = Page.objects.filter(url_path=url_path).first()
+            if page is not None and page.live:
+                return page.specific.route(request, [])
+        return super().route(request, path_components)
+
+    def get_view_restrictions(self):
+        if not any_view_restriction():
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
