@@ -5,6 +5,8 @@ what learners do (Enrollment, LessonProgress, QuizAttempt, StudyClock). Pages re
 services in courses/services.py write.
 """
 
+import copy
+import time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -45,6 +47,25 @@ class StudySettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("study settings")
+
+    # Read on every learner's page: each process keeps a site's row for LOCAL_SECONDS
+    # (forgotten at once in the process that saves it: courses/signals.py).
+    LOCAL_SECONDS = 10
+    _local: dict = {}
+
+    @classmethod
+    def for_site(cls, site) -> "StudySettings":
+        now = time.monotonic()
+        kept = cls._local.get(getattr(site, "pk", None))
+        if kept is not None and kept[0] > now:
+            return copy.copy(kept[1])  # for_request sets _request on what it gets
+        settings = super().for_site(site)
+        cls._local[site.pk] = (now + cls.LOCAL_SECONDS, settings)
+        return copy.copy(settings)
+
+    @classmethod
+    def forget_local(cls) -> None:
+        cls._local.clear()
 
     @classmethod
     def for_page(cls, page) -> "StudySettings":
@@ -269,7 +290,7 @@ class LessonPage(ShuangyuPage):
 
     @property
     def has_quiz(self) -> bool:
-        return len(self.quiz) > 0
+        return len(self.quiz.raw_data) > 0  # the raw stream: no block is built for it
 
 
 class Enrollment(models.Model):

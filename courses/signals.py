@@ -49,6 +49,7 @@ def _lesson_deleted(sender, instance, **kwargs):
 
 @receiver(post_save, sender=StudySettings)
 def _settings_saved(sender, instance, created, **kwargs):
+    StudySettings.forget_local()
     if created:  # made with the defaults on first read: nothing cached differs from it
         return
     lesson_facts_forget(LessonPage.objects.values_list("pk", flat=True))

@@ -77,15 +77,18 @@ def _empty_cache():
     from django.core.cache import cache
 
     from courses.lesson_facts import lesson_facts_forget_local
+    from courses.models import StudySettings
     from lms.pages import pages_forget
 
-    cache.clear()
-    lesson_facts_forget_local()
-    pages_forget()
+    def forget():
+        cache.clear()
+        lesson_facts_forget_local()
+        StudySettings.forget_local()
+        pages_forget()
+
+    forget()
     yield
-    cache.clear()
-    lesson_facts_forget_local()
-    pages_forget()
+    forget()
 
 
 @pytest.fixture

@@ -71,3 +71,11 @@ def test_without_database_url_the_database_is_a_sqlite_file_in_the_project():
         DJANGO_SETTINGS_MODULE="lms.settings.dev",
     )
     assert result.stdout.strip().splitlines()[-1] == str(ROOT / "db.sqlite3")
+
+
+def test_the_shared_cache_builds_its_redis_client_once():
+    """Django's Redis backend builds a client object on every call; ours keeps one."""
+    from lms.cache import ReusedRedisCacheClient
+
+    client = ReusedRedisCacheClient(["redis://127.0.0.1:6379/9"])
+    assert client.get_client("a") is client.get_client("b", write=True)

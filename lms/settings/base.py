@@ -115,7 +115,7 @@ DATABASES = {
 if os.environ.get("CACHE_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "lms.cache.RedisCache",
             "LOCATION": os.environ["CACHE_URL"],
         }
     }
