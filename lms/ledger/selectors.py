@@ -18,28 +18,34 @@ def _year_rows(person_id: int, year: int):
     return StudyHoursEntry.objects.filter(person_id=person_id, date__year=year)
 
 
+def _year_totals(person_id: int, year: int) -> tuple[dict[str, Decimal], dict[str, int]]:
+    """Hours by track (and in total), and in-person sessions attended by track (the ledger's
+    attendance rows), for one person and calendar year: one query."""
+    rows = (
+        _year_rows(person_id, year)
+        .values("track")
+        .annotate(
+            hours=Sum("hours"),
+            n=Count("pk", filter=Q(source_kind=StudyHoursEntry.Source.ATTENDANCE)),
+        )
+    )
+    hours = {track.value: Decimal("0") for track in Track}
+    sessions = {track.value: 0 for track in Track}
+    for row in rows:
+        hours[row["track"]] = row["hours"]
+        sessions[row["track"]] = row["n"]
+    hours["total"] = sum(hours.values(), Decimal("0"))
+    return hours, sessions
+
+
 def hours_by_track(*, person_id: int, year: int) -> dict[str, Decimal]:
     """{"party": …, "skills": …, "total": …} for one person and calendar year."""
-    rows = _year_rows(person_id, year).values("track").annotate(hours=Sum("hours"))
-    result = {track.value: Decimal("0") for track in Track}
-    for row in rows:
-        result[row["track"]] = row["hours"]
-    result["total"] = sum(result.values(), Decimal("0"))
-    return result
+    return _year_totals(person_id, year)[0]
 
 
 def sessions_by_track(*, person_id: int, year: int) -> dict[str, int]:
     """In-person sessions attended (credited) by track: the ledger's attendance rows."""
-    rows = (
-        _year_rows(person_id, year)
-        .filter(source_kind=StudyHoursEntry.Source.ATTENDANCE)
-        .values("track")
-        .annotate(n=Count("pk"))
-    )
-    result = {track.value: 0 for track in Track}
-    for row in rows:
-        result[row["track"]] = row["n"]
-    return result
+    return _year_totals(person_id, year)[1]
 
 
 @dataclass(frozen=True)
@@ -189,8 +195,7 @@ def person_standing(*, person, year: int) -> Standing:
     ledger alone, against the township's program for the year. Without a program for the
     person's township and year nothing is required."""
     requirement = requirement_for(township_id=person.village.township_id, year=year)
-    earned = hours_by_track(person_id=person.pk, year=year)
-    attended = sessions_by_track(person_id=person.pk, year=year)
+    earned, attended = _year_totals(person.pk, year)
     required = requirement_thresholds(requirement)
     return Standing(
         year=year,
