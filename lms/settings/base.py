@@ -38,6 +38,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Applications -----------------------------------------------------------------------------
 INSTALLED_APPS = [
+    "lms.exports",
     "lms.people",
     "lms.ledger",
     "lms.stats",
