@@ -9,19 +9,25 @@ read from `.values_list()` and shown (`ExportColumn`); labels (choices, village 
 looked up once per export, not once per row; the rows come through a server-side cursor on
 PostgreSQL (`.iterator()`), a few thousand at a time.
 
-CSV is streamed; XLSX is written to a temporary file and sent with its length.
+The listing is counted first. Up to `settings.EXPORT_DIRECT_MAX_ROWS` rows (100,000) are
+answered at once (CSV streamed, XLSX written to a temporary file and sent with its length);
+more become a `ListingExport`, built by a Celery task with progress, whose page links to the
+file when it is ready. The task replays the listing's own request (same path, same query
+string, same user), so the file holds what the listing showed, through the same scope.
 """
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 from django.db.models import CharField, F, Func, Value
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -175,6 +181,9 @@ class ListingExportMixin:
         return self.export_response(request.GET["export"])
 
     def export_response(self, export_format: str):
+        # Imported here: the services import this module's names for the task.
+        from .services import listing_export_request
+
         queryset = self.get_queryset()
         total = queryset.count()
         if export_format == "xlsx" and total > XLSX_MAX_ROWS:
@@ -189,6 +198,16 @@ class ListingExportMixin:
             query = self.request.GET.copy()
             query.pop("export")
             return redirect(f"{self.request.path}?{query.urlencode()}")
+        if total > settings.EXPORT_DIRECT_MAX_ROWS:
+            export = listing_export_request(
+                user=self.request.user,
+                path=self.request.path,
+                query=self.request.GET.urlencode(),
+                format=export_format,
+                title=str(self.verbose_name_plural or self.get_filename()),
+                rows=total,
+            )
+            return redirect("listing_exports:status", export.pk)
         plan = ExportPlan(self, queryset)
         filename = f"{self.get_filename()}.{export_format}"
         if export_format == "csv":
@@ -203,3 +222,32 @@ class ListingExportMixin:
         return FileResponse(
             file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
         )
+
+
+def listing_view_replayed(*, path: str, query: str, user):
+    """The index view that answered `path?query` for `user`, set up again outside a request
+    (for the export task). None if the path is no longer a listing with an export."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    view_class = getattr(match.func, "view_class", None)
+    if view_class is None or not issubclass(view_class, ListingExportMixin):
+        return None
+    request = HttpRequest()
+    request.method, request.path, request.path_info = "GET", path, path
+    request.GET = QueryDict(query)
+    request.user = user
+    request.resolver_match = match
+    view = view_class(**match.func.view_initkwargs)
+    view.setup(request, *match.args, **match.kwargs)
+    return view
+
+
+def listing_view_allows(view) -> bool:
+    """Whether the user still may open the listing (the checks its dispatch makes)."""
+    user = view.request.user
+    if not (user.is_active and user.has_perm("wagtailadmin.access_admin")):
+        return False
+    required = getattr(view, "any_permission_required", None)
+    return required is None or view.user_has_any_permission(required)
