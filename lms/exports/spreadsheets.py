@@ -178,10 +178,12 @@ def _column_letters(count: int) -> list[str]:
 
 
 def _text_cell(ref: str, value: str, style: str = "") -> str:
-    if _NOT_XML.search(value):
-        value = _NOT_XML.sub("\ufffd", value)
-    space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
+    """An inline string. (Characters XML cannot carry are replaced batch by batch, in
+    `_sheet_text`: the markup around the cells holds none.)"""
+    if "&" in value or "<" in value or ">" in value:
+        value = escape(value)
+    space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{value}</t></is></c>'
 
 
 def _cell(ref: str, value) -> str:
@@ -207,6 +209,33 @@ def _cell(ref: str, value) -> str:
     return _text_cell(ref, str(value))
 
 
+def _row(number: int, letters: Sequence[str], row: Sequence[object]) -> str:
+    """A row's XML. Text, most of an export's cells, is written here without a call per cell:
+    a third of the time of a 64,000-row sheet."""
+    cells = [f'<row r="{number}">']
+    for letter, value in zip(letters, row, strict=False):
+        if type(value) is str:
+            if not value:
+                continue
+            if "&" in value or "<" in value or ">" in value:
+                value = escape(value)
+            space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+            cells.append(
+                f'<c r="{letter}{number}" t="inlineStr"><is><t{space}>{value}</t></is></c>'
+            )
+        elif value is not None:
+            cells.append(_cell(f"{letter}{number}", value))
+    cells.append("</row>")
+    return "".join(cells)
+
+
+def _sheet_text(batch: list[str]) -> bytes:
+    text = "".join(batch)
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub("\ufffd", text)
+    return text.encode()
+
+
 def write_xlsx(file, headings: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     """Write a one-sheet workbook to a binary file; returns the number of data rows."""
     letters = _column_letters(len(headings) + 1)  # the end line is one cell wider
@@ -222,21 +251,11 @@ def write_xlsx(file, headings: Sequence[str], rows: Iterable[Sequence[object]]) 
             batch = [_SHEET_START, f'<row r="1">{header}</row>']
             with closing_rows(rows) as rows:
                 for number, row in enumerate(rows, start=2):
-                    cells = "".join(
-                        [
-                            _cell(f"{letter}{number}", value)
-                            for letter, value in zip(letters, row, strict=False)
-                        ]
-                    )
-                    batch.append(f'<row r="{number}">{cells}</row>')
+                    batch.append(_row(number, letters, row))
                     count += 1
                     if len(batch) >= _XLSX_BATCH_ROWS:
-                        sheet.write("".join(batch).encode())
+                        sheet.write(_sheet_text(batch))
                         batch.clear()
-            line = end_line(count, len(headings))
-            cells = "".join(
-                _cell(f"{letter}{count + 2}", v) for letter, v in zip(letters, line, strict=True)
-            )
-            batch.append(f'<row r="{count + 2}">{cells}</row>{_SHEET_END}')
-            sheet.write("".join(batch).encode())
+            batch += [_row(count + 2, letters, end_line(count, len(headings))), _SHEET_END]
+            sheet.write(_sheet_text(batch))
     return count
