@@ -117,10 +117,14 @@ def test_a_user_who_lost_the_listing_gets_no_file_and_may_retry(
     assert not export.file
     assert export.error == "导出失败：您已无权打开该列表。"
     organizer_a.groups.set(groups)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         client.post(reverse("listing_exports:status", args=[export.pk]))
     export.refresh_from_db()
-    assert (export.status, export.rows) == ("ready", 9)
+    assert (export.status, len(callbacks)) == ("queued", 1)
+
+    assert listing_export_task(export.pk) == "ready"
+    export.refresh_from_db()
+    assert export.rows == 9
 
 
 def test_the_task_writes_in_the_language_of_the_request(organizer_a, records):
