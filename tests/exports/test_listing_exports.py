@@ -17,7 +17,7 @@ from tests.conftest import beijing
 from tests.exports.support import export_rows
 from tests.factories import courses as build
 from tests.factories.attendance import TrainingSessionFactory
-from tests.factories.people import PersonFactory
+from tests.factories.people import PersonFactory, TownshipFactory, VillageFactory
 
 pytestmark = pytest.mark.django_db
 _serials = itertools.count(1)
@@ -200,3 +200,16 @@ def test_people_export_reads_back_through_the_roster_import(client, administrato
         )
 
         assert [row.values["name"] for row in rows] == ["张东沟"]
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_villages_export_holds_the_township_staffs_villages(
+    client, township_staff, village_a, village_b, export_format
+):
+    VillageFactory(name="河口村", township=TownshipFactory(name="西河镇"))
+    client.force_login(township_staff)
+
+    rows = export_rows(client.get("/admin/villages/", {"export": export_format}))
+
+    assert len(rows) - 1 == listing_count(client, "/admin/villages/", {})
+    assert sorted(rows[1:]) == [["东沟乡", "东沟村"], ["东沟乡", "西沟村"]]
