@@ -17,6 +17,7 @@ from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
+from lms.exports.listing import ExportColumn, choice_labels
 from lms.ledger.models import Track
 from lms.people.admin_scope import (
     ReadOnlyScopedModelViewSet,
@@ -25,7 +26,7 @@ from lms.people.admin_scope import (
 )
 from lms.people.models import Village
 from lms.people.permissions import VillageScopedPolicy
-from lms.people.selectors import villages_visible_to
+from lms.people.selectors import village_names, villages_visible_to
 
 from .admin import calendar, chooser, common, imports, invitations, sessions, sheets
 from .admin.forms import SessionAdminForm
@@ -278,20 +279,22 @@ class AttendanceRecordIndexView(ScopedIndexView):
             .select_related("session__village", "person__village", "recorded_by__person")
         )
 
-    def to_row_dict(self, item):
-        values = {
-            "session__starts_at": common.local(item.session.starts_at),
-            "session": item.session.topic,
-            "session__village": item.session.village.name,
-            "person": item.person.name,
-            "person__village": item.person.village.name,
-            "status": item.get_status_display(),
-            "method": item.get_method_display(),
-            "signed_in_at": common.local(item.signed_in_at),
-            "excused_by": item.excused_by,
-            "recorded_by": common.user_label(item.recorded_by),
+    def export_columns(self):
+        villages = village_names()
+        return {
+            "session__starts_at": ExportColumn.moment_of("session__starts_at"),
+            "session": ExportColumn("session__topic"),
+            "session__village": ExportColumn("session__village_id", villages.get),
+            "person": ExportColumn("person__name"),
+            "person__village": ExportColumn("person__village_id", villages.get),
+            "status": ExportColumn("status", choice_labels(AttendanceRecord.Status).get),
+            "method": ExportColumn("method", choice_labels(AttendanceRecord.Method).get),
+            "signed_in_at": ExportColumn.moment_of("signed_in_at"),
+            "excused_by": ExportColumn("excused_by"),
+            "recorded_by": ExportColumn(
+                common.user_label_sources("recorded_by"), common.user_label_of
+            ),
         }
-        return {field: values[field] for field in self.list_export}
 
 
 class AttendanceRecordViewSet(ReadOnlyScopedModelViewSet):

@@ -25,8 +25,9 @@ Usage (PostgreSQL on 127.0.0.1:5432, user postgres, trust auth):
     .venv/bin/python benchmarks/county_data.py --reset      # drop, create, migrate, load
     .venv/bin/python benchmarks/county_data.py              # load into an empty, migrated db
     .venv/bin/python benchmarks/county_data.py --reset --scale 0.01   # a quick small one
-It touches no database but `shuangyu_county`. Rows are written with COPY (psycopg 3); then
-VACUUM ANALYZE, as autovacuum would have left a long-lived database.
+It touches no database but `shuangyu_county`, or the one `--database` names (so that one
+benchmark can load its own copy while another reads the shared one). Rows are written with
+COPY (psycopg 3); then VACUUM ANALYZE, as autovacuum would have left a long-lived database.
 """
 
 import argparse
@@ -52,6 +53,15 @@ ENV = {
     "DEBUG": "false",
     "CELERY_BROKER_URL": "",
 }
+
+
+def use_database(name: str) -> None:
+    """Point the loader (psql, migrate, COPY) at database `name`."""
+    global DB_NAME, DSN
+    DB_NAME, DSN = name, f"postgresql://postgres@127.0.0.1:5432/{name}"
+    ENV["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
 LOCAL = ZoneInfo("Asia/Shanghai")
 UTC = datetime.UTC
 
@@ -192,15 +202,16 @@ def generate(conn, *, scale: float, seed: int, now: datetime.datetime) -> dict:
     t0 = time.perf_counter()
 
     # --- places ---------------------------------------------------------------------------
-    townships = [(i + 1, name) for i, name in enumerate(TOWNSHIPS)]
+    # Township codes begin certificate serials: XA, XB, … (any 1–8 capital letters do).
+    townships = [(i + 1, name, f"X{chr(65 + i)}") for i, name in enumerate(TOWNSHIPS)]
     villages = []  # (id, township_id, name)
     per_township = max(1, min(20, round(20 * scale**0.5)))  # --scale < 1: fewer villages too
-    for township_id, _name in townships:
+    for township_id, _name, _code in townships:
         for word in rng.sample(VILLAGE_WORDS, per_township):
             villages.append((len(villages) + 1, township_id, f"{word}村"))
     branches = [(vid, tid, vid, f"{TOWNSHIPS[tid - 1]}{name}党支部") for vid, tid, name in villages]
     township_of = {vid: tid for vid, tid, _ in villages}
-    copy_rows(conn, "people_township", ["id", "name"], townships)
+    copy_rows(conn, "people_township", ["id", "name", "code"], townships)
     copy_rows(conn, "people_village", ["id", "township_id", "name"], villages)
     copy_rows(conn, "people_partybranch", ["id", "township_id", "village_id", "name"], branches)
 
@@ -493,7 +504,8 @@ def print_counts(conn) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reset", action="store_true", help=f"drop and recreate {DB_NAME}")
+    parser.add_argument("--reset", action="store_true", help="drop and recreate the database")
+    parser.add_argument("--database", default=DB_NAME, help=f"its name (default {DB_NAME})")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full county")
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument(
@@ -502,6 +514,7 @@ def main() -> None:
         help="the moment that splits held from planned (fixed, so the data is reproducible)",
     )
     args = parser.parse_args()
+    use_database(args.database)
     now = datetime.datetime.fromisoformat(args.now).astimezone(UTC)
     started = time.perf_counter()
     if args.reset:

@@ -18,7 +18,8 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from attendance.models import TrainingSession
-from lms.people.admin_scope import ScopedInspectView, ScopedModelViewSet
+from lms.exports.listing import ExportColumn, choice_labels
+from lms.people.admin_scope import ScopedIndexView, ScopedInspectView, ScopedModelViewSet
 from lms.people.permissions import AdministratorOnlyPolicy
 from lms.people.selectors import user_role, villages_visible_to
 
@@ -158,6 +159,20 @@ class CertificateInspectView(ScopedInspectView):
         return buttons
 
 
+class CertificateIndexView(ScopedIndexView):
+    def export_columns(self):
+        return {
+            "serial": ExportColumn("serial"),
+            "person": ExportColumn("person__name"),
+            "kind": ExportColumn("kind", choice_labels(Kind).get),
+            "subject": ExportColumn("subject"),
+            "hours": ExportColumn("hours"),
+            "dates": ExportColumn("dates"),
+            "issued_at": ExportColumn.moment_of("issued_at"),
+            "status": ExportColumn("status", choice_labels(Certificate.Status).get),
+        }
+
+
 class CertificateViewSet(ScopedModelViewSet):
     model = Certificate
     icon = "doc-full"
@@ -170,6 +185,7 @@ class CertificateViewSet(ScopedModelViewSet):
     delete_view_enabled = False
     inspect_view_enabled = True
     inspect_view_class = CertificateInspectView
+    index_view_class = CertificateIndexView
     filterset_class = CertificateFilterSet
     search_fields = ["serial", "person__name", "subject"]
     search_backend_name = None

@@ -13,9 +13,16 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permissions import register_permission_policy
 
+from lms.exports.listing import ExportColumn, choice_labels
+from lms.ledger.models import Track
 from lms.people.admin_scope import ReadOnlyScopedModelViewSet, ScopedIndexView
 from lms.people.permissions import VillageScopedPolicy
-from lms.people.selectors import people_visible_to, user_is_administrator, villages_visible_to
+from lms.people.selectors import (
+    people_visible_to,
+    user_is_administrator,
+    village_names,
+    villages_visible_to,
+)
 
 from . import admin_views
 from .models import CoursePage, Enrollment
@@ -57,18 +64,17 @@ class EnrollmentIndexView(ScopedIndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("person__village", "course")
 
-    def to_row_dict(self, item):
-        values = {
-            "person": item.person.name,
-            "person__village": item.person.village.name,
-            "course": item.course.title,
-            "course__track": item.course.get_track_display(),
-            "status": item.get_status_display(),
-            "source": item.get_source_display(),
-            "enrolled_at": _local(item.enrolled_at),
-            "completed_at": _local(item.completed_at),
+    def export_columns(self):
+        return {
+            "person": ExportColumn("person__name"),
+            "person__village": ExportColumn("person__village_id", village_names().get),
+            "course": ExportColumn("course__title"),
+            "course__track": ExportColumn("course__track", choice_labels(Track).get),
+            "status": ExportColumn("status", choice_labels(Enrollment.Status).get),
+            "source": ExportColumn("source", choice_labels(Enrollment.Source).get),
+            "enrolled_at": ExportColumn.moment_of("enrolled_at"),
+            "completed_at": ExportColumn.moment_of("completed_at"),
         }
-        return {field: values[field] for field in self.list_export}
 
     @cached_property
     def header_buttons(self):

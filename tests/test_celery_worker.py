@@ -73,3 +73,39 @@ def test_a_year_of_statistics_is_exported_by_the_worker(celery_worker_on_broker,
     export.refresh_from_db()
     assert (export.status, export.progress) == (StatsExport.Status.READY, 100)
     assert export.file.size > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_listing_is_exported_by_the_worker(
+    celery_worker_on_broker, client, monkeypatch, settings
+):
+    from lms.exports.models import ListingExport
+    from lms.exports.tasks import listing_export_task
+    from lms.people.models import RoleAssignment
+    from lms.people.services import role_assign
+    from tests.exports.support import complete_rows, export_file_rows
+    from tests.exports.test_listing_exports import make_records
+    from tests.factories.people import UserFactory, VillageFactory
+
+    queued = []
+    send = listing_export_task.delay
+    monkeypatch.setattr(listing_export_task, "delay", lambda *args: queued.append(send(*args)))
+    settings.EXPORT_DIRECT_MAX_ROWS = 2
+    village = VillageFactory(name="东沟村")
+    make_records(village, 6)
+    organizer = UserFactory(username="organizer")
+    role_assign(
+        user=organizer,
+        role=RoleAssignment.Role.ORGANIZER,
+        township=village.township,
+        villages=[village],
+    )
+    client.force_login(organizer)
+
+    response = client.get("/admin/attendance/records/", {"export": "csv"})
+
+    assert response.status_code == 302
+    assert [result.get(timeout=60) for result in queued] == [ListingExport.Status.READY]
+    export = ListingExport.objects.get()
+    with export.file.open("rb") as file:
+        assert len(complete_rows(export_file_rows("text/csv", file.read()))) == 1 + 6

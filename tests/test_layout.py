@@ -22,6 +22,16 @@ FORBIDDEN = {
         "lms.people",
         "lms.ledger",
     ],
+    "lms.exports": [
+        "attendance",
+        "courses",
+        "certificates",
+        "lms.home",
+        "lms.stats",
+        "lms.people",
+        "lms.ledger",
+        "lms.imports",
+    ],
     "courses": ["attendance", "lms.home", "certificates", "lms.stats"],
     "attendance": ["lms.home", "certificates", "lms.stats"],
 }

@@ -40,6 +40,19 @@ def user_label(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+# user_label from plain values, for exports: (the user's path, e.g. "recorded_by") → sources.
+def user_label_sources(path: str) -> tuple[str, ...]:
+    return tuple(
+        f"{path}__{field}" for field in ("person__name", "first_name", "last_name", "username")
+    )
+
+
+def user_label_of(person_name, first_name, last_name, username) -> str:
+    if person_name is not None:
+        return person_name
+    return f"{first_name or ''} {last_name or ''}".strip() or username or ""
+
+
 def local(value: datetime.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return timezone.localtime(value).strftime(fmt) if value else ""
 

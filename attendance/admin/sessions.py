@@ -26,12 +26,15 @@ from wagtail.admin.views.generic.models import CopyViewMixin
 from wagtail.admin.widgets.button import Button, HeaderButton
 from wagtail.log_actions import log
 
+from lms.exports.listing import ExportColumn, choice_labels
+from lms.ledger.models import Track
 from lms.people.admin_scope import (
     ScopedDeleteView,
     ScopedEditView,
     ScopedIndexView,
     ScopedInspectView,
 )
+from lms.people.selectors import village_names
 
 from .. import scheduling
 from ..exceptions import AttendanceError, BookingConflict
@@ -39,6 +42,7 @@ from ..models import (
     AttendanceChange,
     AttendanceRecord,
     Registration,
+    SessionKind,
     TrainingSession,
 )
 from ..selectors import session_counts, session_evaluation_summary
@@ -100,26 +104,28 @@ class SessionIndexView(ScopedIndexView):
             super().get_base_queryset().select_related("village", "kind", "trainer_person")
         )
 
-    def to_row_dict(self, item):
+    def export_columns(self):
         """Values as the annual-plan import reads them, times in local time."""
-        values = {
-            "code": item.code,
-            "topic": item.topic,
-            "track": item.get_track_display(),
-            "kind": item.kind.name,
-            "village": item.village.name,
-            "venue": item.venue,
-            "starts_at": local(item.starts_at),
-            "ends_at": local(item.ends_at),
-            "study_hours": item.study_hours,
-            "trainer": item.trainer_label,
-            "audience": item.get_audience_display(),
-            "capacity": item.capacity if item.capacity is not None else "",
-            "status": item.get_status_display(),
-            "invited_count": item.invited_count,
-            "came_count": item.came_count,
+        kinds = dict(SessionKind.objects.values_list("pk", "name"))
+        return {
+            "code": ExportColumn("code"),
+            "topic": ExportColumn("topic"),
+            "track": ExportColumn("track", choice_labels(Track).get),
+            "kind": ExportColumn("kind_id", kinds.get),
+            "village": ExportColumn("village_id", village_names().get),
+            "venue": ExportColumn("venue"),
+            "starts_at": ExportColumn.moment_of("starts_at"),
+            "ends_at": ExportColumn.moment_of("ends_at"),
+            "study_hours": ExportColumn("study_hours"),
+            "trainer": ExportColumn(
+                ("trainer_name", "trainer_person__name"), lambda name, person: name or person or ""
+            ),
+            "audience": ExportColumn("audience", choice_labels(TrainingSession.Audience).get),
+            "capacity": ExportColumn("capacity"),
+            "status": ExportColumn("status", choice_labels(TrainingSession.Status).get),
+            "invited_count": ExportColumn("invited_count"),
+            "came_count": ExportColumn("came_count"),
         }
-        return {field: values[field] for field in self.list_export}
 
     @cached_property
     def header_buttons(self):

@@ -1,8 +1,8 @@
 """Wagtail admin viewsets whose every view is limited to the villages a user may see.
 
-The index lists only in-scope rows (and so does its spreadsheet export); edit, delete,
-inspect, copy, history and usage answer 404 for an out-of-scope object whatever its URL, as
-for one that does not exist. (A PermissionDenied would become Wagtail's redirect to the
+The index lists only in-scope rows (and so does its spreadsheet export: lms.exports); edit,
+delete, inspect, copy, history and usage answer 404 for an out-of-scope object whatever its
+URL, as for one that does not exist. (A PermissionDenied would become Wagtail's redirect to the
 dashboard, and tell the user that the record exists somewhere else.)
 Later apps (attendance sessions, certificates) reuse ScopedModelViewSet with their own
 `scope_queryset`.
@@ -15,6 +15,8 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
+
+from lms.exports.listing import ListingExportMixin
 
 from .selectors import townships_managed_by
 
@@ -29,25 +31,14 @@ class ScopedObjectMixin:
         return obj
 
 
-class ScopedIndexView(generic.IndexView):
+class ScopedIndexView(ListingExportMixin, generic.IndexView):
+    """The listing of the rows in scope; its export (lms.exports) is of the same rows, each
+    listing saying how its columns are read (`export_columns`)."""
+
     scope = None
 
     def get_base_queryset(self):
         return self.scope(self.request.user)
-
-    def write_csv_row(self, writer, row_dict):
-        # A name typed as "=HYPERLINK(…)" must stay text when the CSV is opened in Excel
-        # (Wagtail already does this for XLSX).
-        return super().write_csv_row(
-            writer, {field: spreadsheet_safe(value) for field, value in row_dict.items()}
-        )
-
-
-def spreadsheet_safe(value):
-    """Text a spreadsheet shows and never runs: a leading formula character gets a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 class ScopedEditView(ScopedObjectMixin, generic.EditView):

@@ -10,6 +10,8 @@ from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
+from lms.exports.listing import ExportColumn, choice_labels
+
 from . import admin_imports, admin_views
 from .admin_forms import PersonAdminForm
 from .admin_scope import ScopedIndexView, ScopedModelViewSet
@@ -21,6 +23,7 @@ from .selectors import (
     people_matching,
     people_visible_to,
     user_sees_identifiers,
+    village_names,
     villages_visible_to,
 )
 
@@ -57,22 +60,36 @@ class PersonIndexView(ScopedIndexView):
             return queryset
         return people_matching(queryset, query=self.search_query, user=self.request.user)
 
-    def to_row_dict(self, item):
+    def export_columns(self):
         """Values as the roster import reads them, so an export can be edited and re-imported."""
-        row = super().to_row_dict(item)
-        row["gender"] = item.get_gender_display() if item.gender else ""
-        row["is_party_member"] = "是" if item.is_party_member else "否"
-        row["household"] = item.household.number if item.household_id else ""
-        row["branch"] = item.branch.name if item.branch_id else ""
-        if not user_sees_identifiers(self.request.user):
-            row["phone"] = mask_phone(item.phone)
-            row["id_number"] = mask_id_number(item.id_number)
-        return row
+        genders = choice_labels(Person.Gender)
+        full = user_sees_identifiers(self.request.user)
+        return {
+            "name": ExportColumn("name"),
+            "gender": ExportColumn(
+                "gender", lambda gender: genders.get(gender, gender) if gender else ""
+            ),
+            "birth_date": ExportColumn("birth_date"),
+            "ethnicity": ExportColumn("ethnicity"),
+            "village": ExportColumn("village_id", village_names().get),
+            "phone": ExportColumn("phone", None if full else mask_phone),
+            "id_number": ExportColumn("id_number", None if full else mask_id_number),
+            "is_party_member": ExportColumn(
+                "is_party_member", lambda member: "是" if member else "否"
+            ),
+            "branch": ExportColumn("branch__name"),
+            "household": ExportColumn("household__number"),
+        }
 
     @cached_property
     def header_buttons(self):
         button = admin_imports.roster_import_header_button(self.request.user)
         return [*super().header_buttons, button] if button else super().header_buttons
+
+
+class VillageIndexView(ScopedIndexView):
+    def export_columns(self):
+        return {"township": ExportColumn("township__name"), "name": ExportColumn("name")}
 
 
 class PersonViewSet(ScopedModelViewSet):
@@ -154,6 +171,7 @@ class VillageViewSet(ScopedModelViewSet):
     search_backend_name = None
     list_export = ["township", "name"]
     form_fields = ["township", "name"]
+    index_view_class = VillageIndexView
 
     def scope_queryset(self, user):
         return villages_visible_to(user).select_related("township")

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from lms.people.admin_scope import spreadsheet_safe
+from lms.exports.spreadsheets import spreadsheet_safe
 
 from . import charts
 from .report import COLUMNS, GROUPING_LABELS, Overview, Report, filter_description, reporting_body

@@ -1,10 +1,10 @@
 """What staff set for the statistics (yearly targets) and the exports they ask for."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from lms.exports.models import QueuedExport
 from lms.ledger.models import Track
 
 
@@ -79,42 +79,19 @@ class AnnualTarget(models.Model):
         return f"{self.township} {self.year} {what or _('all sessions')}"
 
 
-class StatsExport(models.Model):
+class StatsExport(QueuedExport):
     """A statistics export asked for in the admin: a year's figures are built by a Celery
     task with progress, and the file is offered when it is ready."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        READY = "ready", _("ready")
-        FAILED = "failed", _("failed")
 
     class Format(models.TextChoices):
         XLSX = "xlsx", "XLSX"
         CSV = "csv", "CSV"
         PDF = "pdf", "PDF"
 
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
     params = models.JSONField(_("filters"))
     format = models.CharField(_("format"), max_length=8, choices=Format.choices)
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
-    )
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     file = models.FileField(_("file"), upload_to="stats/exports/%Y/%m/", blank=True)
-    error = models.CharField(_("error"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(QueuedExport.Meta):
         verbose_name = _("statistics export")
         verbose_name_plural = _("statistics exports")
-
-    def __str__(self):
-        return f"{self.get_format_display()} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,18 +1,14 @@
 """Writes of the statistics: building an export file, asked for now and made by a task."""
 
-import logging
-
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
+
+from lms.exports.services import queued_export_build, queued_export_retry
 
 from . import exports
 from .models import StatsExport
 from .report import Report, attendance_report, stats_overview
 from .selectors import GROUPINGS, StatsFilter, attendance_totals
-
-logger = logging.getLogger(__name__)
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -67,54 +63,20 @@ def stats_export_request(*, user, f: StatsFilter, format: str, by: str = "villag
 
 
 def stats_export_build(*, export_id: int) -> StatsExport:
-    """Build a queued export's file. Safe to run twice: a ready export is left alone, a
-    failed one is tried again; an error is recorded, never lost in a log."""
-    with transaction.atomic():
-        export = StatsExport.objects.select_for_update().get(pk=export_id)
-        if export.status == StatsExport.Status.READY:
-            return export
-        export.status, export.progress, export.error = StatsExport.Status.RUNNING, 0, ""
-        export.save(update_fields=["status", "progress", "error"])
+    """Build a queued export's file (lms.exports: safe to run twice, errors recorded)."""
 
-    def progress(percent: int) -> None:
-        StatsExport.objects.filter(pk=export.pk).update(progress=percent)
+    def build(export, progress):
+        f = StatsFilter.from_params(export.params)
+        by = export.params.get("by") or "village"
+        content = export_content(f=f, format=export.format, by=by, progress=progress)
+        name = export_filename(f, export.format, export.params.get("by", ""))
+        return name, ContentFile(content)
 
-    f = StatsFilter.from_params(export.params)
-    try:
-        content = export_content(
-            f=f, format=export.format, by=export.params.get("by") or "village", progress=progress
-        )
-    except Exception as error:  # any failure is the user's to see and retry
-        logger.exception("statistics export %s failed", export.pk)
-        StatsExport.objects.filter(pk=export.pk).update(
-            status=StatsExport.Status.FAILED,
-            error=_("The export failed: %(error)s") % {"error": str(error)[:200]},
-            finished_at=timezone.now(),
-        )
-        export.refresh_from_db()
-        return export
-    export.file.save(
-        export_filename(f, export.format, export.params.get("by", "")),
-        ContentFile(content),
-        save=False,
-    )
-    export.status, export.progress, export.finished_at = (
-        StatsExport.Status.READY,
-        100,
-        timezone.now(),
-    )
-    export.save(update_fields=["file", "status", "progress", "finished_at"])
-    return export
+    return queued_export_build(model=StatsExport, export_id=export_id, build=build)
 
 
 def stats_export_retry(*, export: StatsExport) -> StatsExport:
     """Queue a failed export again."""
     from .tasks import stats_export_task
 
-    if export.status == StatsExport.Status.FAILED:
-        StatsExport.objects.filter(pk=export.pk).update(
-            status=StatsExport.Status.QUEUED, progress=0, error=""
-        )
-        transaction.on_commit(lambda: stats_export_task.delay(export.pk))
-    export.refresh_from_db()
-    return export
+    return queued_export_retry(export=export, task=stats_export_task)

@@ -109,16 +109,18 @@ class StatsExportStatusView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateV
 
     page_title = gettext_lazy("Statistics export")
     header_icon = "download"
-    template_name = "stats/admin/export.html"
+    template_name = "exports/admin/status.html"
     breadcrumbs_items = []
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         export = _own_export(self.request, kwargs["export_id"])
-        context["export"] = export
-        context["refresh"] = export.status in (
-            StatsExport.Status.QUEUED,
-            StatsExport.Status.RUNNING,
+        context.update(
+            export=export,
+            refresh=export.is_pending,
+            download_url=reverse("stats:export_file", args=[export.pk]),
+            back_url=reverse("stats:index"),
+            back_label=_("Back to the statistics"),
         )
         return context
 

@@ -1,14 +1,12 @@
 """What the sessions-admin tests share: the admin's URLs, moments in March 2026, a
-session form, reading an export, and a photo to upload. Their fixtures (secretary_b,
+session form and a photo to upload. Their fixtures (secretary_b,
 session_a, session_b) are in tests/attendance/conftest.py."""
 
-import csv
 import datetime
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from openpyxl import load_workbook
 from PIL import Image
 
 from attendance.models import (
@@ -45,18 +43,6 @@ def session_form(village, **overrides) -> dict:
         "late_after": "15",
     }
     return {**data, **{key: str(value) for key, value in overrides.items()}}
-
-
-def export_rows(response) -> list[list[str]]:
-    assert response.status_code == 200
-    data = b"".join(response.streaming_content)
-    if response["Content-Type"].startswith("text/csv"):
-        return list(csv.reader(io.StringIO(data.decode("utf-8"))))
-    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
-    return [
-        ["" if cell is None else str(cell) for cell in row]
-        for row in sheet.iter_rows(values_only=True)
-    ]
 
 
 def photo_upload(name="sheet.jpg", size=(40, 30)) -> SimpleUploadedFile:

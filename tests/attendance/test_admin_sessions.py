@@ -22,10 +22,10 @@ from tests.attendance.admin_support import (
     RECORDS,
     SESSIONS,
     at,
-    export_rows,
     photo_upload,
     session_form,
 )
+from tests.exports.support import export_rows
 from tests.factories.attendance import TrainingSessionFactory
 from tests.factories.people import PersonFactory, UserFactory
 

@@ -1,14 +1,12 @@
 """The enrollments admin and the assign form: only the villages a user may see."""
 
-import csv
-import io
-
 import pytest
 
 from courses.models import Enrollment
 from lms.people.models import RoleAssignment
 from lms.people.services import role_assign
 from tests.conftest import PASSWORD
+from tests.exports.support import export_rows
 from tests.factories import courses as build
 from tests.factories.people import PartyBranchFactory, PersonFactory, UserFactory
 
@@ -116,8 +114,7 @@ def test_listing_filters_by_course_and_status_and_exports_own_village(
 
     assert listed_names(client.get(ENROLLMENTS_URL, {"course": course.pk})) == ["张东沟"]
     assert listed_names(client.get(ENROLLMENTS_URL, {"status": "withdrawn"})) == ["王东沟"]
-    response = client.get(ENROLLMENTS_URL, {"export": "csv"})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+    rows = export_rows(client.get(ENROLLMENTS_URL, {"export": "csv"}))
     assert rows[0][:3] == ["姓名", "村", "课程"]
     assert sorted(row[0] for row in rows[1:]) == ["张东沟", "王东沟"]
 

@@ -1,12 +1,9 @@
 """ID numbers and phones are masked wherever they are shown, except to administrators."""
 
-import csv
-import io
-
 import pytest
-from openpyxl import load_workbook
 
 from lms.people.services import api_token_create
+from tests.exports.support import export_rows
 from tests.factories.people import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,16 +29,7 @@ def assert_masked(text: str):
 
 def export_text(response) -> str:
     """What the user sees on opening the exported file, as one text."""
-    assert response.status_code == 200
-    data = b"".join(response.streaming_content)
-    if response["Content-Type"].startswith("text/csv"):
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
-    else:
-        sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
-        rows = [
-            ["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)
-        ]
-    return "\n".join(",".join(row) for row in rows)
+    return "\n".join(",".join(row) for row in export_rows(response))
 
 
 # --- Wagtail admin ----------------------------------------------------------------------------

@@ -1,15 +1,12 @@
 """The Wagtail admin shows and changes only the people of the villages a user may see."""
 
-import csv
-import io
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from openpyxl import load_workbook
 
 from lms.people.models import Person
+from tests.exports.support import export_rows
 from tests.factories.people import (
     PersonFactory,
     TownshipFactory,
@@ -43,19 +40,6 @@ def listed_names(response) -> list[str]:
     """The names in the listing's rows (the search box echoes the query, so not response.text)."""
     assert response.status_code == 200
     return [person.name for person in response.context["object_list"]]
-
-
-def export_rows(response) -> list[list[str]]:
-    """The rows of a CSV or XLSX export, header first, as the user opens them."""
-    assert response.status_code == 200
-    data = b"".join(response.streaming_content)
-    if response["Content-Type"].startswith("text/csv"):
-        return list(csv.reader(io.StringIO(data.decode("utf-8"))))
-    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
-    return [
-        ["" if cell is None else str(cell) for cell in row]
-        for row in sheet.iter_rows(values_only=True)
-    ]
 
 
 # --- Listing ----------------------------------------------------------------------------------
