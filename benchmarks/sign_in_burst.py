@@ -130,6 +130,7 @@ def start_gunicorn(workers: int, *, threads: int = 1, port: int = PORT) -> subpr
             "4096",
             "--log-level",
             "warning",
+            "--no-control-socket",  # one path per machine: two servers would clash on it
         ],
         cwd=ROOT,
         env=ENV,
