@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy
 
 from lms.errors import UserFacingError
 
+from .cells import strip_invisible
+
 # How far down a title and notes may push the header row.
 HEADER_SEARCH_ROWS = 10
 # Delimiters a CSV may use: Excel's comma, tab-separated text, European Excel's semicolon,
@@ -40,7 +42,7 @@ class TableRow:
 def header_key(text) -> str:
     """'手机号码 ' → '手机号码'; '党员(是/否)' → '党员'; 'ID_Number' → 'id_number'."""
     key = unicodedata.normalize("NFKC", str(text or "")).strip().lower()
-    key = "".join(char for char in key if unicodedata.category(char) != "Cf")
+    key = strip_invisible(key)
     key = re.sub(r"[(\[].*?[)\]]", "", key)
     return re.sub(r"[\s*:：]+", "", key)
 
