@@ -5,8 +5,9 @@ Each engine runs in a child process of its own (Django is set up once per proces
 `lms.settings.dev` and DEBUG off, so Django keeps no query log (checked), as in production:
 
 - SQLite: a new database file in a temporary folder, migrated, removed at the end;
-- PostgreSQL: the database `shuangyu_roster_bench` on 127.0.0.1:5432 as `postgres` (trust
-  auth), dropped and created at the start, dropped at the end (`--keep` keeps it).
+- PostgreSQL: the database `shuangyu_roster_bench_<pid>` (this script's process id, so two
+  runs never share one) on 127.0.0.1:5432 as `postgres` (trust auth), created for each
+  child and dropped after it (`--keep` keeps the last one and prints its name).
 
 Setup (not timed): `township_setup` makes the township 东沟乡 and its 20 villages; the roster
 is generated once (fixed seed): people in households of 1 to 5 sharing a household number
@@ -34,7 +35,11 @@ stretch; PostgreSQL's own work is not in it), and the SQL statements each phase 
 
 `--code DIR` imports `lms` (and the settings) from another checkout, e.g. an older commit
 unpacked with `git archive COMMIT | tar -x -C DIR`, to measure the code before a change with
-the same generator and the same steps.
+the same generator and the same steps. `--baseline DIR` runs that checkout and `--code`
+alternately, one run each at a time, and prints both and their ratio:
+
+    git archive dfd31ea | tar -x -C /tmp/roster-old     # the commit before issue 11's import
+    .venv/bin/python benchmarks/roster_import.py --baseline /tmp/roster-old --runs 3
 """
 
 import argparse
@@ -51,7 +56,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_DATABASE = "shuangyu_roster_bench"
+PG_DATABASE = f"shuangyu_roster_bench_{os.getpid()}"
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}"
 
 TOWNSHIP = "东沟乡"
@@ -269,9 +274,9 @@ def psql(sql: str) -> None:
     )  # fmt: skip
 
 
-def run_engine(engine: str, args) -> dict:
+def run_engine(engine: str, args, *, code: Path, runs: int) -> dict:
     command = [sys.executable, __file__, "--child", "--rows", str(args.rows)]
-    command += ["--runs", str(args.runs), "--format", args.format, "--code", str(args.code)]
+    command += ["--runs", str(runs), "--format", args.format, "--code", str(code)]
     env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="roster-bench-") as folder:
         if engine == "sqlite":
@@ -288,36 +293,75 @@ def run_engine(engine: str, args) -> dict:
         finally:
             if engine == "postgres" and not args.keep:
                 psql(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
+            elif engine == "postgres":
+                print(f"kept the database {PG_DATABASE}", file=sys.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def report(engine: str, measured: dict, rows: int) -> None:
+PHASES = (
+    ("new", "20,000 new rows"),
+    ("again", "the same file again (unchanged)"),
+    ("changed", "every row changed (党员 turned over)"),
+)
+
+
+def total(run: dict) -> float:
+    return run["plan"] + run["apply"]
+
+
+def report(engine: str, code: Path, measured: dict, rows: int) -> None:
     facts = measured["facts"]
     print(
-        f"\n{engine} {facts['server']}: {rows} rows ({facts['bytes']:,} bytes), "
+        f"\n{engine} {facts['server']}, code {code}: {rows} rows ({facts['bytes']:,} bytes), "
         f"{facts['households']} households, {facts['branches']} branches, "
         f"{facts['party_members']} party members"
     )
     print(f"| {engine}, {len(measured['runs'])} runs | plan s | apply s | total s | rows/s "
           "| CPU s of this process | statements (plan + apply) | every run, total s |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|")
-    for phase, label in (
-        ("new", "20,000 new rows"),
-        ("again", "the same file again (unchanged)"),
-        ("changed", "every row changed (党员 turned over)"),
-    ):
-        label = label.replace("20,000", f"{rows:,}")
+    for phase, label in PHASES:
         runs = [run[phase] for run in measured["runs"]]
-        totals = [run["plan"] + run["apply"] for run in runs]
-        plan = statistics.median(run["plan"] for run in runs)
-        apply = statistics.median(run["apply"] for run in runs)
-        total = statistics.median(totals)
-        cpu = statistics.median(run["cpu"] for run in runs)
+        median = statistics.median(total(run) for run in runs)
         print(
-            f"| {label} | {plan:.2f} | {apply:.2f} | **{total:.2f}** | {rows / total:,.0f} "
-            f"| {cpu:.2f} | {runs[0]['plan_queries']} + {runs[0]['apply_queries']} "
-            f"| {', '.join(f'{t:.2f}' for t in totals)} |"
+            f"| {label.replace('20,000', f'{rows:,}')} "
+            f"| {statistics.median(run['plan'] for run in runs):.2f} "
+            f"| {statistics.median(run['apply'] for run in runs):.2f} "
+            f"| **{median:.2f}** | {rows / median:,.0f} "
+            f"| {statistics.median(run['cpu'] for run in runs):.2f} "
+            f"| {runs[0]['plan_queries']} + {runs[0]['apply_queries']} "
+            f"| {', '.join(f'{total(run):.2f}' for run in runs)} |"
         )
+
+
+def compare(engine: str, before: dict, after: dict, rows: int) -> None:
+    print(f"\n| {engine}: before → after, medians | total s | CPU s | ratio (total) |")
+    print("|---|---|---|---|")
+    for phase, label in PHASES:
+        old = [run[phase] for run in before["runs"]]
+        new = [run[phase] for run in after["runs"]]
+        old_total = statistics.median(total(run) for run in old)
+        new_total = statistics.median(total(run) for run in new)
+        old_cpu = statistics.median(run["cpu"] for run in old)
+        new_cpu = statistics.median(run["cpu"] for run in new)
+        print(
+            f"| {label.replace('20,000', f'{rows:,}')} | {old_total:.2f} → {new_total:.2f} "
+            f"| {old_cpu:.2f} → {new_cpu:.2f} | {old_total / new_total:.1f}× |"
+        )
+
+
+def measure(engine: str, args) -> dict[Path, dict]:
+    """{code: measured}: with --baseline, one run of each at a time, alternating which goes
+    first, so both meet the same load on shared cores."""
+    if args.baseline is None:
+        return {args.code: run_engine(engine, args, code=args.code, runs=args.runs)}
+    measured: dict[Path, dict] = {}
+    for run in range(args.runs):
+        order = (args.baseline, args.code) if run % 2 == 0 else (args.code, args.baseline)
+        for code in order:
+            result = run_engine(engine, args, code=code, runs=1)
+            measured.setdefault(code, {"runs": [], "facts": result["facts"]})
+            measured[code]["runs"] += result["runs"]
+    return {code: measured[code] for code in (args.baseline, args.code)}
 
 
 def main() -> None:
@@ -327,6 +371,9 @@ def main() -> None:
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose lms to time")
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout, run alternately with --code and compared"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -335,11 +382,14 @@ def main() -> None:
         return
     print(f"code: {args.code}, {args.rows} rows, {args.format}, {args.runs} runs")
     for engine in args.engines.split(","):
-        before = os.getloadavg()[0]
-        measured = run_engine(engine, args)
-        report(engine, measured, args.rows)
+        load = os.getloadavg()[0]
+        measured = measure(engine, args)
+        for code, result in measured.items():
+            report(engine, code, result, args.rows)
+        if args.baseline is not None:
+            compare(engine, measured[args.baseline], measured[args.code], args.rows)
         # The cores may be shared: the 1-minute load average before and after says how much.
-        print(f"load average (1 min): {before:.2f} before, {os.getloadavg()[0]:.2f} after")
+        print(f"load average (1 min): {load:.2f} before, {os.getloadavg()[0]:.2f} after")
 
 
 if __name__ == "__main__":
