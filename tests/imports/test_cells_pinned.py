@@ -3,12 +3,14 @@ times, numbers and words through these, so a slip here would reach the roster, t
 and the paper sheets at once."""
 
 import datetime
+import sys
+import unicodedata
 import zoneinfo
 
 import pytest
 from django.utils import translation
 
-from lms.imports.cells import CellError, cell_word, parse_when
+from lms.imports.cells import CellError, cell_text, cell_word, parse_when
 
 BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -62,3 +64,17 @@ def test_words_are_compared_without_spaces_marks_or_case():
     assert cell_word(" 党性·教育 ") == "党性教育"
     assert cell_word("Skills_Training") == "skillstraining"
     assert cell_word("“技能”培训。") == "技能培训"
+
+
+def test_every_invisible_mark_a_chat_app_may_paste_is_dropped_from_a_cell():
+    """Every format character (Unicode Cf: zero-width spaces, direction marks, the BOM…),
+    whatever text surrounds it; a 20,000-row roster reads most cells without looking at each
+    character, and this says that shortcut misses none."""
+    marks = [
+        chr(code) for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) == "Cf"
+    ]
+    assert "\u200b" in marks and "\ufeff" in marks
+    for mark in marks:
+        assert cell_text(f"王{mark}秀英") == "王秀英"
+        assert cell_text(f"1380013{mark}8000") == "13800138000"
+    assert cell_text("阿依古丽·买买提") == "阿依古丽·买买提"
