@@ -26,6 +26,7 @@ from attendance.selectors import sessions_visible_to
 from lms.people.selectors import user_role, villages_visible_to
 
 from . import batches, records, rendering, services
+from .content import certificate_content
 from .exceptions import CertificateError
 from .models import Certificate, IssueBatch, Kind
 from .selectors import certificates_visible_to
@@ -127,7 +128,7 @@ def session_certificates_booklet(request, session_id):
         raise PermissionDenied
     session = _session_in_scope(request.user, session_id)
     contents = [
-        services.certificate_content(certificate)
+        certificate_content(certificate)
         for certificate in _session_certificates(session).filter(status=Certificate.Status.VALID)
     ]
     if not contents:

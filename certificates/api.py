@@ -19,9 +19,9 @@ from lms.people.identity import mask_name
 from lms.people.selectors import person_for_user, user_role
 
 from . import batches
+from .content import verify_url
 from .models import IssueBatch
 from .selectors import certificate_for_verification, certificates_of
-from .services import verify_url
 
 router = Router(tags=["certificates"])
 

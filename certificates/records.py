@@ -21,8 +21,9 @@ from lms.ledger.selectors import person_standing
 from lms.people.models import Person
 
 from . import rendering
+from .content import verify_url
 from .models import Certificate, Kind
-from .services import certificate_filename, date_words, issue, verify_url, year_bounds
+from .services import certificate_filename, date_words, issue, year_bounds
 
 TEMPLATE = "certificates/pdf/record.html"
 

@@ -11,10 +11,8 @@ import datetime
 import logging
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -26,6 +24,7 @@ from lms.ledger.selectors import person_standing
 from lms.people.models import Person
 
 from . import rendering
+from .content import certificate_content
 from .exceptions import NotEligible, NoTemplate
 from .models import Certificate, CertificateTemplate, Kind, SerialCounter
 
@@ -223,56 +222,6 @@ def program_certificate_issue(*, person: Person, year: int, by=None) -> tuple[Ce
 # --- Rendering ----------------------------------------------------------------------------------
 
 
-def verify_url(serial: str) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(
-        "certificates:verify", args=[serial]
-    )
-
-
-def _image_path(image) -> str | None:
-    if image is None:
-        return None
-    try:
-        return image.file.path
-    except (NotImplementedError, ValueError):  # remote storage: no local file to embed
-        return None
-
-
-def certificate_content(
-    certificate: Certificate, *, template: CertificateTemplate | None = None
-) -> rendering.CertificateContent:
-    """What the PDF shows: the certificate as issued, in the template revision it was
-    issued with (or a template given, for a preview)."""
-    if template is None:
-        template = certificate.template_revision.as_object()
-    name = certificate.person.name
-    values = {
-        "name": name,
-        "what": certificate.subject,
-        "hours": f"{certificate.hours.normalize():f}",
-        "dates": certificate.dates,
-        "serial": certificate.serial,
-        "issuer": certificate.issuer,
-    }
-    return rendering.CertificateContent(
-        serial=certificate.serial,
-        title=template.title,
-        body=template.body,
-        values=values,
-        name=name,
-        issuer=certificate.issuer,
-        issued_on=timezone.localtime(certificate.issued_at).date()
-        if certificate.issued_at
-        else timezone.localdate(),
-        signatory_name=template.signatory_name,
-        signatory_title=template.signatory_title,
-        orientation=template.orientation,
-        background_path=_image_path(template.background),
-        seal_path=_image_path(template.seal),
-        verify_url=verify_url(certificate.serial),
-    )
-
-
 def certificate_filename(certificate: Certificate) -> str:
     return f"{certificate.serial}.pdf"
 
@@ -462,25 +411,3 @@ def _reinstate_by_rule(certificate: Certificate | None) -> None:
 
 
 # --- Preview ------------------------------------------------------------------------------------
-
-SAMPLE = {
-    Kind.PROGRAM: ("2026年度党性教育和技能培训“双育工程”", Decimal("32"), "2026年"),
-    Kind.COURSE: ("网上课程“大棚蔬菜种植技术”", Decimal("4"), "2026年5月12日"),
-    Kind.TRAINING: ("农民科技培训“马铃薯脱毒种薯繁育”", Decimal("2"), "2026年3月5日"),
-}
-
-
-def template_preview_pdf(*, template: CertificateTemplate) -> bytes:
-    """A sample certificate (张秀英, a made-up serial) in the template as it is being edited."""
-    subject, hours, dates = SAMPLE.get(template.kind, SAMPLE[Kind.TRAINING])
-    sample = Certificate(
-        serial="DG-2026-000000",
-        person=Person(name="张秀英"),
-        kind=template.kind,
-        subject=subject,
-        hours=hours,
-        dates=dates,
-        issuer=template.issuer,
-        issued_at=timezone.now(),
-    )
-    return rendering.certificate_pdf(content=certificate_content(sample, template=template))

@@ -88,22 +88,6 @@ class CourseIndexPage(ShuangyuPage):
     class Meta:
         verbose_name = _("course catalogue")
 
-    def get_context(self, request, *args, **kwargs):
-        from lms.people.selectors import person_for_user
-
-        from .selectors import course_rows, courses_open_to
-
-        context = super().get_context(request, *args, **kwargs)
-        person = person_for_user(request.user)
-        courses = list(courses_open_to(person=person).child_of(self))
-        context["person"] = person
-        context["rows"] = course_rows(
-            person=person,
-            courses=courses,
-            minutes_per_hour=StudySettings.for_request(request).minutes_per_study_hour,
-        )
-        return context
-
 
 class CoursePage(ShuangyuPage):
     """A course worth study hours in one track, required or elective, for an audience."""
@@ -177,30 +161,6 @@ class CoursePage(ShuangyuPage):
         verbose_name = _("course")
         verbose_name_plural = _("courses")
 
-    def get_context(self, request, *args, **kwargs):
-        from lms.people.selectors import person_for_user
-
-        from .selectors import course_rows
-        from .services import course_is_open, person_in_audience
-
-        context = super().get_context(request, *args, **kwargs)
-        person = person_for_user(request.user)
-        row = course_rows(
-            person=person,
-            courses=[self],
-            minutes_per_hour=StudySettings.for_request(request).minutes_per_study_hour,
-        )[0]
-        context["person"] = person
-        context["row"] = row
-        context["may_enrol"] = bool(
-            person is not None
-            and not row.enrolled
-            and self.self_enrollment
-            and course_is_open(self)
-            and person_in_audience(person, self)
-        )
-        return context
-
     def lessons(self):
         return LessonPage.objects.child_of(self).live().order_by("path")
 
@@ -245,38 +205,6 @@ class LessonPage(ShuangyuPage):
     class Meta:
         verbose_name = _("lesson")
         verbose_name_plural = _("lessons")
-
-    def get_context(self, request, *args, **kwargs):
-        from django.conf import settings as django_settings
-        from django.urls import reverse
-
-        from lms.people.selectors import person_for_user
-
-        from .selectors import enrollment_for, lesson_neighbours, lesson_progress_for
-        from .tickets import study_ticket
-
-        context = super().get_context(request, *args, **kwargs)
-        person = person_for_user(request.user)
-        course = CoursePage.objects.get(path=self.path[: -self.steplen])
-        enrollment = enrollment_for(person=person, course=course)
-        progress = lesson_progress_for(person=person, lesson=self)
-        previous, following = lesson_neighbours(self)
-        context.update(
-            person=person,
-            course=course,
-            enrolled=enrollment is not None and enrollment.status != Enrollment.Status.WITHDRAWN,
-            progress=progress,
-            position_seconds=progress.position_seconds if progress else 0,
-            lesson_done=bool(progress and progress.completed_at),
-            previous_lesson=previous,
-            next_lesson=following,
-            heartbeat_seconds=django_settings.STUDY_HEARTBEAT_SECONDS,
-            study_ticket=study_ticket(person_id=person.pk, lesson_id=self.pk)
-            if person is not None
-            else "",
-            quiz_url=reverse("courses:quiz", args=[self.pk]) if self.has_quiz else "",
-        )
-        return context
 
     @property
     def media_seconds(self) -> int:

@@ -18,7 +18,14 @@ from django.utils import timezone
 from lms.ledger.models import StudyHoursEntry
 from lms.ledger.services import ledger_record, ledger_withdraw
 
-from .exceptions import CourseNotOpen, LessonNotFound, NotEnrolled, NotInAudience, StudyBusy
+from .exceptions import (
+    CourseNotOpen,
+    LessonNotFound,
+    NotEnrolled,
+    NotInAudience,
+    StudyBusy,
+    StudyError,
+)
 from .lesson_facts import LessonFacts, lesson_facts
 from .models import CoursePage, Enrollment, LessonProgress, StudySettings
 from .study_rows import study_rows_create, study_rows_read, study_rows_write
@@ -55,14 +62,23 @@ def person_in_audience(person, course: CoursePage) -> bool:
     return False
 
 
+def self_enrolment_refusal(*, person, course: CoursePage) -> StudyError | None:
+    """Why the person may not enrol in the course themselves; None when they may. The
+    course page asks before it offers the button; `enrollment_create` refuses by it."""
+    if not course.self_enrollment or not person_in_audience(person, course):
+        return NotInAudience()
+    if not course_is_open(course):
+        return CourseNotOpen()
+    return None
+
+
 def enrollment_create(*, person, course: CoursePage, source: str, by=None) -> Enrollment:
     """Enrol a person (themselves, or assigned by an organizer); safe to repeat."""
     with transaction.atomic():
-        if source == Enrollment.Source.SELF:
-            if not course.self_enrollment or not person_in_audience(person, course):
-                raise NotInAudience()
-            if not course_is_open(course):
-                raise CourseNotOpen()
+        if source == Enrollment.Source.SELF and (
+            refusal := self_enrolment_refusal(person=person, course=course)
+        ):
+            raise refusal
         enrollment, created = Enrollment.objects.get_or_create(
             person=person,
             course=course,

@@ -56,11 +56,24 @@ def app_of(module: str) -> str:
     return ".".join(parts[:2]) if parts[0] == "lms" and len(parts) > 1 else parts[0]
 
 
+def _runtime_nodes(tree):
+    """Every node, except those under `if TYPE_CHECKING:` (never imported when running)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            stack.extend(node.orelse)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
 def imports_of(path: Path):
-    """(imported module, names) for every import in the file, relative ones resolved."""
+    """(imported module, names) for every import the file runs, at the top or inside a
+    function, relative ones resolved."""
     module = module_of(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+    for node in _runtime_nodes(ast.parse(path.read_text("utf-8"))):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, []
@@ -74,6 +87,66 @@ def imports_of(path: Path):
 
 
 FILES = list(source_files())
+MODULES = {module_of(path): path for path in FILES}
+
+
+def module_edges(path: Path) -> set[str]:
+    """The modules of the same app this file imports (a name imported from a package that
+    is itself a module counts as that module)."""
+    app = app_of(module_of(path))
+    edges = set()
+    for imported, names in imports_of(path):
+        targets = [f"{imported}.{name}" for name in names if f"{imported}.{name}" in MODULES]
+        for target in targets or [imported]:
+            if target in MODULES and app_of(target) == app and target != module_of(path):
+                edges.add(target)
+    return edges
+
+
+def import_loops() -> list[list[str]]:
+    """Each loop of modules importing one another within an app (Tarjan's components)."""
+    graph = {module: module_edges(path) for module, path in MODULES.items()}
+    index, low, on_stack, stack, loops = {}, {}, set(), [], []
+
+    def visit(module):
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for target in graph[module]:
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in on_stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                loops.append(sorted(component))
+
+    for module in graph:
+        if module not in index:
+            visit(module)
+    return loops
+
+
+def test_no_two_modules_of_an_app_import_each_other():
+    """Not at the top, and not inside a function either: two modules that need each other
+    are one concern split wrongly, or two that need a third (STYLE.md, Rooms).
+
+    One pair is Celery's shape, not a wrong split: a service that queues its work (importing
+    its `tasks` module in the function that queues) and the task, the work's entrance from
+    the worker, which calls the service."""
+
+    def celery_pair(loop):
+        return len(loop) == 2 and any(member.endswith(".tasks") for member in loop)
+
+    assert [loop for loop in import_loops() if not celery_pair(loop)] == []
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda path: str(path.relative_to(ROOT)))

@@ -16,7 +16,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from lms.exports.listing import ListingExportMixin
+from lms.exports.views import ListingExportMixin
 
 from .selectors import townships_managed_by
 

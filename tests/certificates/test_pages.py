@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from certificates import services
+from certificates import content, services
 from certificates.models import Certificate, IssueBatch
 from lms.people.services import person_account_create
 from tests.conftest import PASSWORD
@@ -196,7 +196,7 @@ def test_the_certificate_list_shows_my_villages_only(
 
 
 def test_a_template_preview_is_a_sample_pdf(training_template, tmp_path):
-    pdf = services.template_preview_pdf(template=training_template)
+    pdf = content.sample_pdf(training_template)
 
     text = _text(pdf, tmp_path)
     assert "张秀英" in text and "DG-2026-000000" in text and "培训证书" in text.replace(" ", "")

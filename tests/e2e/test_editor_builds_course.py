@@ -39,6 +39,7 @@ WRONG = "某一地区的群众组织"
 SEE = 15_000  # ms for a page the member navigates to
 PLAY = "() => { const a = document.querySelector('audio'); a.muted = true; a.play(); }"
 PAUSE = "() => document.querySelector('audio').pause()"
+ENDED = "() => document.querySelector('audio').ended"
 # Seconds the server says it has credited, from the last heartbeat's reply ("" before one).
 CREDITED = "() => document.querySelector('[data-heartbeat-url]').dataset.credited || ''"
 
@@ -218,10 +219,16 @@ def test_editor_builds_a_course_in_the_admin_and_a_member_earns_its_hours_on_a_p
     expect(page.locator("figcaption")).to_contain_text("6 秒")
     _fits_phone(page)
 
-    # 4. She plays the audio; the heartbeats credit its 6 seconds (the wait is generous: on
-    # busy cores the browser and the server both run late).
-    page.evaluate(PLAY)
-    page.wait_for_function(f"() => Number(({CREDITED})()) >= 6", timeout=90_000)
+    # 4. She plays the audio; the heartbeats credit its 6 seconds. Credit follows the server's
+    # clock from its first beat to its last: on busy cores a late first beat leaves a second
+    # short, and she plays it again, as a learner would (at most three times).
+    for _play in range(3):
+        page.evaluate(PLAY)
+        page.wait_for_function(ENDED, timeout=40_000)
+        page.wait_for_load_state("networkidle")
+        if page.evaluate(CREDITED) == "6":
+            break
+    page.wait_for_function(f"() => Number(({CREDITED})()) >= 6", timeout=SEE)
     page.evaluate(PAUSE)
     page.wait_for_load_state("networkidle")
     # Watched; the page says the quiz is what is left.
@@ -263,7 +270,7 @@ def test_editor_builds_a_course_in_the_admin_and_a_member_earns_its_hours_on_a_p
     # 7. Playing again and reloading credit nothing more: one ledger row, 2 hours, party.
     page.goto(f"{url}{lesson.url}")
     page.evaluate(PLAY)
-    page.wait_for_function("() => document.querySelector('audio').ended", timeout=40_000)
+    page.wait_for_function(ENDED, timeout=40_000)
     page.wait_for_load_state("networkidle")
     assert page.evaluate(CREDITED) == "6"  # the server answered, and credited no more
     page.reload()

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from lms.exports import listing
+from lms.exports import views as export_views
 from lms.exports.models import ListingExport
 from lms.exports.services import listing_export_build, listing_export_request
 from lms.exports.tasks import listing_export_task
@@ -144,7 +144,7 @@ def test_the_task_writes_in_the_language_of_the_request(organizer_a, records):
 def test_more_rows_than_a_sheet_holds_are_refused_as_xlsx(
     client, organizer_a, records, monkeypatch
 ):
-    monkeypatch.setattr(listing, "XLSX_MAX_ROWS", 5)
+    monkeypatch.setattr(export_views, "XLSX_MAX_ROWS", 5)
     client.force_login(organizer_a)
 
     response = client.get(RECORDS, {"status": "present", "export": "xlsx"}, follow=True)
