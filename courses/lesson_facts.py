@@ -7,14 +7,15 @@ tree costs several queries (the page, its parent, the site, the settings); here 
 one cache read. Publishing, unpublishing, moving or deleting a lesson or its course, and
 saving the study settings, forget the facts (courses/signals.py), and they expire after
 FACTS_SECONDS anyway: with the per-process memory cache, other processes learn of an edit
-within that time; with a shared cache (CACHE_URL) within LOCAL_SECONDS, the life of each
+within that time; with a shared cache (CACHE_URL) within ten seconds, the life of each
 process's own copy.
 """
 
-import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+
+from lms.memo import ProcessMemo
 
 from .models import CoursePage, LessonPage, StudySettings
 
@@ -37,19 +38,17 @@ def _key(lesson_id: int) -> str:
 
 # In front of the shared cache, each process keeps what it read for a few seconds: a beat
 # then costs no cache round trip at all (~333 beats/s share a handful of lessons).
-LOCAL_SECONDS = 10
-_local: dict[int, tuple[float, LessonFacts]] = {}
+_local: ProcessMemo[LessonFacts | None] = ProcessMemo(10, keep_none=False)
 
 
 def lesson_facts(lesson_id: int) -> LessonFacts | None:
     """The facts of a live lesson, or None when there is no such live lesson."""
-    now = time.monotonic()
-    kept = _local.get(lesson_id)
-    if kept is not None and kept[0] > now:
-        return kept[1]
+    return _local.get(lesson_id, lambda: _shared_or_read(lesson_id))
+
+
+def _shared_or_read(lesson_id: int) -> LessonFacts | None:
     facts = cache.get(_key(lesson_id))
     if facts is not None:
-        _local[lesson_id] = (now + LOCAL_SECONDS, facts)
         return facts
     lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
     if lesson is None:
@@ -67,19 +66,13 @@ def lesson_facts(lesson_id: int) -> LessonFacts | None:
         completion_share=settings.completion_share,
     )
     cache.set(_key(lesson_id), facts, FACTS_SECONDS)
-    _local[lesson_id] = (now + LOCAL_SECONDS, facts)
     return facts
 
 
 def lesson_facts_forget(lesson_ids) -> None:
     """Forget the facts everywhere this process can: its own copy at once, the shared
-    cache's for every process (which keep their own copy for LOCAL_SECONDS at most)."""
+    cache's for every process (which keep their own copy for ten seconds at most)."""
     lesson_ids = list(lesson_ids)
     for pk in lesson_ids:
-        _local.pop(pk, None)
+        _local.forget(pk)
     cache.delete_many([_key(pk) for pk in lesson_ids])
-
-
-def lesson_facts_forget_local() -> None:
-    """Forget this process's copies (when the shared cache is cleared: tests, a restore)."""
-    _local.clear()

@@ -6,7 +6,6 @@ services in courses/services.py write.
 """
 
 import copy
-import time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from lms.ledger.models import Track
+from lms.memo import ProcessMemo
 from lms.pages import ShuangyuPage
 
 from .blocks import LessonBodyBlock, QuizBlock
@@ -48,24 +48,15 @@ class StudySettings(BaseSiteSetting):
     class Meta:
         verbose_name = _("study settings")
 
-    # Read on every learner's page: each process keeps a site's row for LOCAL_SECONDS
+    # Read on every learner's page: each process keeps a site's row for ten seconds
     # (forgotten at once in the process that saves it: courses/signals.py).
-    LOCAL_SECONDS = 10
-    _local: dict = {}
+    local = ProcessMemo(10)
 
     @classmethod
     def for_site(cls, site) -> "StudySettings":
-        now = time.monotonic()
-        kept = cls._local.get(getattr(site, "pk", None))
-        if kept is not None and kept[0] > now:
-            return copy.copy(kept[1])  # for_request sets _request on what it gets
-        settings = super().for_site(site)
-        cls._local[site.pk] = (now + cls.LOCAL_SECONDS, settings)
-        return copy.copy(settings)
-
-    @classmethod
-    def forget_local(cls) -> None:
-        cls._local.clear()
+        read = super().for_site
+        found = cls.local.get(getattr(site, "pk", None), lambda: read(site))
+        return copy.copy(found)  # for_request sets _request on what it gets
 
     @classmethod
     def for_page(cls, page) -> "StudySettings":

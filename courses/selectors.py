@@ -9,10 +9,20 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from .models import CoursePage, Enrollment, LessonPage, LessonProgress
+from lms.memo import ProcessMemo
+
+from .models import CourseIndexPage, CoursePage, Enrollment, LessonPage, LessonProgress
+
+# The one catalogue (课程), linked from every 我的学习: each process keeps it ten seconds
+# (forgotten at once when it is published, unpublished, moved or deleted: courses/signals.py).
+catalogue_memo: ProcessMemo[CourseIndexPage | None] = ProcessMemo(10)
+
+
+def catalogue_page() -> CourseIndexPage | None:
+    return catalogue_memo.get(None, lambda: CourseIndexPage.objects.live().first())
 
 
 @dataclass
@@ -67,27 +77,26 @@ def course_rows(*, person, courses: list[CoursePage], minutes_per_hour: int) -> 
     paths = Q()
     for course in courses:
         paths |= Q(path__startswith=course.path, depth=course.depth + 1)
+    lessons = LessonPage.objects.live().filter(paths)
+    if person is not None:  # whether the person has done each lesson, in the same query
+        lessons = lessons.annotate(
+            done=Exists(
+                LessonProgress.objects.filter(
+                    person=person, lesson_id=OuterRef("pk"), completed_at__isnull=False
+                )
+            )
+        )
     lessons = list(
-        LessonPage.objects.live()
-        .filter(paths)
-        .only("id", "title", "path", "depth", "url_path", "body", "quiz")
-        .order_by("path")
+        lessons.only("id", "title", "path", "depth", "url_path", "body", "quiz").order_by("path")
     )
     by_course: dict[str, list[LessonPage]] = {}
     for lesson in lessons:
         by_course.setdefault(lesson.path[: len(lesson.path) - CoursePage.steplen], []).append(
             lesson
         )
-    done_ids: set[int] = set()
+    done_ids = {lesson.pk for lesson in lessons if getattr(lesson, "done", False)}
     enrollments: dict[int, Enrollment] = {}
     if person is not None:
-        done_ids = set(
-            LessonProgress.objects.filter(
-                person=person, lesson_id__in=[lesson.pk for lesson in lessons]
-            )
-            .exclude(completed_at=None)
-            .values_list("lesson_id", flat=True)
-        )
         enrollments = {
             enrollment.course_id: enrollment
             for enrollment in Enrollment.objects.filter(

@@ -6,12 +6,15 @@ from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .lesson_facts import lesson_facts_forget
-from .models import CoursePage, LessonPage, StudySettings
+from .models import CourseIndexPage, CoursePage, LessonPage, StudySettings
+from .selectors import catalogue_memo
 
 
 def _forget_page(page) -> None:
     kind = page.specific_class  # from the content type: no query
-    if kind is not None and issubclass(kind, LessonPage):
+    if kind is not None and issubclass(kind, CourseIndexPage):
+        catalogue_memo.forget()
+    elif kind is not None and issubclass(kind, LessonPage):
         lesson_facts_forget([page.pk])
     elif kind is not None and issubclass(kind, CoursePage):
         lesson_facts_forget(LessonPage.objects.child_of(page).values_list("pk", flat=True))
@@ -47,9 +50,14 @@ def _lesson_deleted(sender, instance, **kwargs):
     lesson_facts_forget([instance.pk])
 
 
+@receiver(post_delete, sender=CourseIndexPage)
+def _catalogue_deleted(sender, instance, **kwargs):
+    catalogue_memo.forget()
+
+
 @receiver(post_save, sender=StudySettings)
 def _settings_saved(sender, instance, created, **kwargs):
-    StudySettings.forget_local()
+    StudySettings.local.forget()
     if created:  # made with the defaults on first read: nothing cached differs from it
         return
     lesson_facts_forget(LessonPage.objects.values_list("pk", flat=True))

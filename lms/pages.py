@@ -1,7 +1,7 @@
 """What serving any of our Wagtail pages shares, kept cheap: a learner's page is opened
 often (万人在线), and Wagtail asks the database the same few things on every request.
 
-- The site of a request and its root page: each process keeps them for SITE_SECONDS
+- The site of a request and its root page: each process keeps them for ten seconds
   (SiteMiddleware, for pages and views marked @uses_site), instead of a query for the site
   and two for its root page.
 - Routing: the page at a URL is found by its url_path in one query (ShuangyuPage.route), not by
@@ -14,17 +14,14 @@ Saving or deleting a site, a page or a view restriction forgets what this proces
 once; the other processes forget it within the seconds named here.
 """
 
-import time
-
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-SITE_SECONDS = 10
-RESTRICTIONS_SECONDS = 10
+from .memo import ProcessMemo
 
-_sites: dict[tuple[str, int], tuple[float, Site | None]] = {}
-_restrictions: list = []  # [(until, any restriction exists)]
+_sites: ProcessMemo[Site | None] = ProcessMemo(10)  # by (host name, port)
+_restrictions: ProcessMemo[bool] = ProcessMemo(10)  # whether any restriction exists
 
 
 class SiteMiddleware:
@@ -54,31 +51,24 @@ def uses_site(view):
 
 def site_for_request(request) -> Site | None:
     hostname = request._get_raw_host().rsplit(":", 1)[0].lower()
-    key = (hostname, request.get_port())
-    now = time.monotonic()
-    kept = _sites.get(key)
-    if kept is not None and kept[0] > now:
-        return kept[1]
+    return _sites.get((hostname, request.get_port()), lambda: _site_found(request))
+
+
+def _site_found(request) -> Site | None:
     site = Site.find_for_request(request)
     if site is not None:
         site.root_page.specific  # noqa: B018  (loaded once, with the site)
-    _sites[key] = (now + SITE_SECONDS, site)
     return site
 
 
 def any_view_restriction() -> bool:
-    now = time.monotonic()
-    if _restrictions and _restrictions[0][0] > now:
-        return _restrictions[0][1]
-    found = PageViewRestriction.objects.exists()
-    _restrictions[:] = [(now + RESTRICTIONS_SECONDS, found)]
-    return found
+    return _restrictions.get(None, PageViewRestriction.objects.exists)
 
 
 def pages_forget(**kwargs) -> None:
     """Forget this process's copies (a site, a page or a restriction changed)."""
-    _sites.clear()
-    _restrictions.clear()
+    _sites.forget()
+    _restrictions.forget()
 
 
 for _signal in (post_save, post_delete):

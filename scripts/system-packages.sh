@@ -4,10 +4,13 @@
 #            a CJK font, gettext for translations
 #   tests:   Debian's Chromium for the browser tests, poppler-utils to read the PDFs they
 #            check (pass "test")
+#   benchmarks: wrk, the load generator the benchmarks drive the server with (pass "bench")
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext)
 if [ "${1:-}" = "test" ]; then
   packages+=(chromium poppler-utils)
+elif [ "${1:-}" = "bench" ]; then
+  packages+=(wrk)
 fi
 missing=()
 for package in "${packages[@]}"; do

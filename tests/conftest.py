@@ -76,15 +76,11 @@ def _empty_cache():
     reused between tests on SQLite, so a fact cached by one test must not reach the next."""
     from django.core.cache import cache
 
-    from courses.lesson_facts import lesson_facts_forget_local
-    from courses.models import StudySettings
-    from lms.pages import pages_forget
+    from lms.memo import process_memos_forget
 
     def forget():
         cache.clear()
-        lesson_facts_forget_local()
-        StudySettings.forget_local()
-        pages_forget()
+        process_memos_forget()
 
     forget()
     yield

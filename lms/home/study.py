@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from attendance.selectors import sessions_upcoming
 from courses import selectors as course_selectors
-from courses.models import CourseIndexPage, StudySettings
+from courses.models import StudySettings
 from lms.ledger import selectors as ledger_selectors
 from lms.ledger.models import Track
 from lms.pages import uses_site
@@ -56,7 +56,6 @@ def my_study(request):
     person = person_for_user(request.user)
     context = {"person": person}
     if person is not None:
-        index = CourseIndexPage.objects.live().first()
         courses = course_selectors.courses_open_to(person=person)
         rows = course_selectors.course_rows(
             person=person,
@@ -65,7 +64,7 @@ def my_study(request):
         )
         year = timezone.localdate().year
         context.update(
-            catalogue=index,
+            catalogue=course_selectors.catalogue_page(),
             required=[row for row in rows if row.course.is_required],
             in_progress=[
                 row

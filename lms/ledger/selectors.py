@@ -6,9 +6,11 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from lms.memo import ProcessMemo
 from lms.people.models import Person
 
 from .models import AnnualRequirement, StudyHoursEntry, Track
@@ -117,8 +119,28 @@ def _number(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+# Read on every 我的学习: each process keeps a township's requirement for ten seconds (the
+# process that saves one forgets at once).
+_requirements: ProcessMemo[AnnualRequirement | None] = ProcessMemo(10)
+
+
 def requirement_for(*, township_id: int, year: int) -> AnnualRequirement | None:
-    return AnnualRequirement.objects.filter(township_id=township_id, year=year).first()
+    return _requirements.get(
+        (township_id, year),
+        lambda: AnnualRequirement.objects.filter(township_id=township_id, year=year).first(),
+    )
+
+
+def _requirements_forget(**kwargs) -> None:
+    _requirements.forget()
+
+
+for _signal in (post_save, post_delete):
+    _signal.connect(
+        _requirements_forget,
+        sender=AnnualRequirement,
+        dispatch_uid=f"lms.ledger.requirement.{id(_signal)}",
+    )
 
 
 def requirement_thresholds(requirement: AnnualRequirement | None) -> dict[str, Decimal | int]:

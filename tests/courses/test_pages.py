@@ -261,7 +261,7 @@ def test_course_page_queries_do_not_grow_with_lessons(
     course = _course_with(member, lessons)
     learner.get(course.url)  # warm-up: the site, its root page and settings are kept
     # the session, the page (2), progress, enrolment, lessons, sessions of the course …
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(7):
         response = learner.get(course.url)
     assert response.status_code == 200
     assert f"第{lessons}课" in response.content.decode()
@@ -287,7 +287,7 @@ def test_catalogue_queries_do_not_grow_with_courses(
     for _n in range(courses):
         _course_with(member, 3)
     learner.get(build.catalogue().url)  # warm-up, as above
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         response = learner.get(build.catalogue().url)
     assert response.status_code == 200
 
