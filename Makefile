@@ -12,7 +12,7 @@ run: system-packages venv
 	@echo "== Migrating the database ($${DATABASE_URL:-SQLite file db.sqlite3})"
 	$(PY) manage.py migrate --no-input -v 0
 	@echo "== Loading the demo township 东沟乡 (idempotent)"
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --base-url http://127.0.0.1:$(PORT)
 	@echo "== Serving Shuangyu at http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

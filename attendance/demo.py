@@ -221,3 +221,46 @@ def seed_sessions(township, *, year: int | None = None) -> dict:
             records += 1
         session_close(session=session)
     return {"created": created, "records": records}
+
+
+def seed_sessions_near(township, *, now: datetime.datetime | None = None) -> TrainingSession:
+    """A session today, open for sign-in now, and one tomorrow morning, in the demo
+    organizer's first village (东沟村), so that QR sign-in and the projector screen can be
+    tried at once whatever the day. Made once per day (their codes carry the date);
+    returns today's."""
+    now = timezone.localtime(now or timezone.now())
+    village = township.villages.order_by("pk").first()
+    organizer = get_user_model().objects.filter(username="organizer").first()
+    kind = SessionKind.objects.get_or_create(name="农民科技培训")[0]
+    start_today = now.replace(minute=0, second=0, microsecond=0)
+    tomorrow = timezone.make_aware(
+        datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time(9))
+    )
+    made = []
+    for starts_at, topic, venue in (
+        (start_today, "今日培训：冬季大棚管理", "村委会会议室"),
+        (tomorrow, "明日培训：农产品电商入门", "村文化活动室"),
+    ):
+        code = f"{CODE_PREFIX}{timezone.localtime(starts_at):%Y%m%d}"
+        session = TrainingSession.objects.filter(code=code).first()
+        if session is None:
+            session = session_create(
+                kind=kind,
+                topic=topic,
+                track=Track.SKILLS,
+                village=village,
+                venue=venue,
+                starts_at=starts_at,
+                ends_at=starts_at + datetime.timedelta(hours=3),
+                trainer_name="县农业技术推广站",
+                study_hours=Decimal("2"),
+                audience=TrainingSession.Audience.EVERYONE,
+                code=code,
+                by=organizer,
+                allow_clashes=True,  # a demo's own plan may share the hall with these
+            )
+            registration_invite(
+                session=session, village=village, party_members_only=False, by=organizer
+            )
+        made.append(session)
+    return made[0]

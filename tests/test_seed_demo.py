@@ -12,7 +12,8 @@ from lms.people.selectors import user_role
 from tests.conftest import beijing
 
 # Loaded on 1 December 2026: of the year's 17 sessions, 15 have been held, one is still to
-# come and one was cancelled. The figures below are those of that moment, whatever the real date.
+# come and one was cancelled; today's and tomorrow's are planned. The figures below are those
+# of that moment, whatever the real date.
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.time_machine(beijing(2026, 12, 1, 10, 0), tick=False),
@@ -31,10 +32,10 @@ def test_seed_demo_builds_the_township_with_a_login_per_role_and_is_idempotent(c
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
 
-    assert counts == (16, 320, 17, 240)
+    assert counts == (16, 320, 19, 240)
     assert dict(
         TrainingSession.objects.values_list("status").annotate(n=Count("pk")).order_by()
-    ) == {"held": 15, "planned": 1, "cancelled": 1}
+    ) == {"held": 15, "planned": 3, "cancelled": 1}
     assert (
         Village.objects.count(),
         Person.objects.count(),
@@ -50,3 +51,30 @@ def test_seed_demo_builds_the_township_with_a_login_per_role_and_is_idempotent(c
     assert "0 people added" in out.getvalue()
     assert "0 training sessions and 0 attendance records added" in out.getvalue()
     assert "0 enrollments and 0 lessons studied" in out.getvalue()
+
+
+def test_the_demo_has_a_session_open_for_sign_in_now_and_says_where_its_screen_is(client):
+    out = io.StringIO()
+    call_command("seed_demo", "--base-url", "http://demo.example:8000", stdout=out)
+
+    today = TrainingSession.objects.get(topic__startswith="今日培训")
+    tomorrow = TrainingSession.objects.get(topic__startswith="明日培训")
+    assert today.sign_in_is_open() and not tomorrow.sign_in_is_open()
+    assert today.village.name == tomorrow.village.name == "东沟村"  # the organizer's village
+    assert today.registrations.exists()
+    screen = f"http://demo.example:8000/training/sessions/{today.pk}/screen/"
+    assert screen in out.getvalue()
+    assert client.login(username="organizer", password="shuangyu-demo")
+    assert client.get(screen.removeprefix("http://demo.example:8000")).status_code == 200
+
+
+@pytest.mark.time_machine(beijing(2026, 12, 2, 10, 0), tick=False)
+def test_loaded_on_another_day_the_demo_has_that_days_and_the_next_days_session(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    codes = set(
+        TrainingSession.objects.filter(code__startswith="DEMO-202612").values_list(
+            "code", flat=True
+        )
+    )
+
+    assert codes == {"DEMO-20261202", "DEMO-20261203"}
