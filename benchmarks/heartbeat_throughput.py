@@ -9,6 +9,11 @@ cycles through the tickets, each wrk thread from its own place). The lesson page
 send the same beat, so one figure serves both. Prints requests/s of both, their ratio, and
 latency percentiles; median of `--runs`.
 
+Each run also reports the CPU time a request cost, in ms, read from /proc around it: the
+gunicorn processes ("server"), the PostgreSQL processes serving this database and the
+server's background writers ("database"), and wrk ("load"). On a machine shared with other
+work the throughput moves with their load; the CPU per request much less so.
+
 Usage: .venv/bin/python benchmarks/heartbeat_throughput.py [--runs 3] [--seconds 15]
 It creates and drops its own database `shuangyu_bench`. wrk runs outside the server's
 interpreter but on the same 2 cores (apt-get install wrk).
@@ -18,6 +23,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -79,11 +85,61 @@ print(json.dumps({{"lesson": lesson.pk, "tickets": tickets}}))
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk" / "heartbeat.lua"
 
 
-def wrk(path: str, seconds: float, concurrency: int, *, script=None, env=None) -> dict:
-    """One wrk run: requests/s, errors (non-2xx and socket errors), latency percentiles."""
+TICK = os.sysconf("SC_CLK_TCK")
+# PostgreSQL's own processes, whatever database they serve: their work (WAL writes and
+# flushes) grows with the writes of every backend.
+PG_BACKGROUND = ("walwriter", "background writer", "checkpointer", "autovacuum", "logger")
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        found += [int(child) for child in children]
+    return found
+
+
+def _database_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if command.startswith("postgres:") and (
+            f" {DB_NAME} " in command or any(name in command for name in PG_BACKGROUND)
+        ):
+            pids.append(int(entry.name))
+    return pids
+
+
+def cpu_snapshot(server: subprocess.Popen) -> dict[str, float]:
+    server_pids = [server.pid, *_children(server.pid)]
+    load = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "server": sum(_cpu_seconds(pid) for pid in server_pids),
+        "database": sum(_cpu_seconds(pid) for pid in _database_pids()),
+        "load": load.ru_utime + load.ru_stime,  # wrk, once it has been waited for
+    }
+
+
+def wrk(path: str, seconds: float, concurrency: int, *, script=None, env=None, server=None) -> dict:
+    """One wrk run: requests/s, errors (non-2xx and socket errors), latency percentiles, and
+    with `server` the CPU ms a request cost in the server, the database and wrk."""
     command = ["wrk", "-t2", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency"]
     if script:
         command += ["-s", str(script)]
+    before = cpu_snapshot(server) if server else None
     out = subprocess.run(
         [*command, f"http://127.0.0.1:{PORT}{path}"],
         env={**os.environ, **(env or {})},
@@ -91,7 +147,15 @@ def wrk(path: str, seconds: float, concurrency: int, *, script=None, env=None) -
         capture_output=True,
         text=True,
     ).stdout
-    return wrk_figures(out)
+    figures = wrk_figures(out)
+    if server and figures["requests"]:
+        after = cpu_snapshot(server)
+        figures["cpu_ms"] = {
+            part: round((after[part] - before[part]) * 1000 / figures["requests"], 3)
+            for part in after
+        }
+        figures["cpu_ms"]["total"] = round(sum(figures["cpu_ms"].values()), 3)
+    return figures
 
 
 def wrk_figures(out: str) -> dict:
@@ -136,10 +200,17 @@ def main():
         wrk("/api/v1/study/heartbeat", 2, 4, **beats)  # warm up every worker
         wrk("/healthz", 2, 4)
         for _ in range(args.runs):
-            bare = wrk("/healthz", args.seconds, args.concurrency)
-            beat = wrk("/api/v1/study/heartbeat", args.seconds, args.concurrency, **beats)
+            bare = wrk("/healthz", args.seconds, args.concurrency, server=server)
+            beat = wrk(
+                "/api/v1/study/heartbeat", args.seconds, args.concurrency, server=server, **beats
+            )
             runs.append(
-                {"bare": bare, "heartbeat": beat, "ratio": round(beat["rps"] / bare["rps"], 3)}
+                {
+                    "bare": bare,
+                    "heartbeat": beat,
+                    "ratio": round(beat["rps"] / bare["rps"], 3),
+                    "cpu_ratio": round(bare["cpu_ms"]["total"] / beat["cpu_ms"]["total"], 3),
+                }
             )
             print(json.dumps(runs[-1]), flush=True)
     finally:
@@ -152,6 +223,12 @@ def main():
                 "bare_rps": statistics.median(r["bare"]["rps"] for r in runs),
                 "heartbeat_rps": statistics.median(r["heartbeat"]["rps"] for r in runs),
                 "ratio": statistics.median(r["ratio"] for r in runs),
+                "cpu_ratio": statistics.median(r["cpu_ratio"] for r in runs),
+                "bare_cpu_ms": statistics.median(r["bare"]["cpu_ms"]["total"] for r in runs),
+                "heartbeat_cpu_ms": {
+                    part: statistics.median(r["heartbeat"]["cpu_ms"][part] for r in runs)
+                    for part in ("server", "database", "load", "total")
+                },
                 "heartbeat_p99_ms": statistics.median(r["heartbeat"]["p99_ms"] for r in runs),
                 "heartbeat_errors": sum(r["heartbeat"]["errors"] for r in runs),
             }

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lms.storage import private_storage
+
 
 class QueuedExport(models.Model):
     """What every queued export keeps: who asked, how far the task is, the error if it
@@ -66,7 +68,9 @@ class ListingExport(QueuedExport):
     rows = models.PositiveIntegerField(
         _("rows"), default=0, help_text=_("Counted when asked; once ready, the rows written.")
     )
-    file = models.FileField(_("file"), upload_to=listing_export_path, blank=True)
+    file = models.FileField(
+        _("file"), upload_to=listing_export_path, storage=private_storage, blank=True
+    )
 
     class Meta(QueuedExport.Meta):
         verbose_name = _("listing export")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.exports.models import QueuedExport
 from lms.ledger.models import Track
+from lms.storage import private_storage
 
 
 class AnnualTarget(models.Model):
@@ -90,7 +91,9 @@ class StatsExport(QueuedExport):
 
     params = models.JSONField(_("filters"))
     format = models.CharField(_("format"), max_length=8, choices=Format.choices)
-    file = models.FileField(_("file"), upload_to="stats/exports/%Y/%m/", blank=True)
+    file = models.FileField(
+        _("file"), upload_to="stats/exports/%Y/%m/", storage=private_storage, blank=True
+    )
 
     class Meta(QueuedExport.Meta):
         verbose_name = _("statistics export")

@@ -13,6 +13,7 @@ Status = AttendanceRecord.Status
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_ROOT = str(tmp_path / "private")
 
 
 @pytest.fixture
