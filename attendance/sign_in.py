@@ -17,7 +17,6 @@ import re
 from base64 import urlsafe_b64encode
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -26,6 +25,7 @@ from django.utils.http import base36_to_int, int_to_base36
 from django.utils.translation import gettext as _
 
 from lms.imports.cells import to_halfwidth
+from lms.outages.counters import failure_count_add, failure_counts
 from lms.people.identity import normalize_name, phone_or_nothing
 from lms.people.models import Person, Village
 from lms.people.selectors import people_visible_to, person_for_user, person_in_village
@@ -230,16 +230,6 @@ def _code_client(user, session_key: str) -> str:
     return f"session:{session_key or '-'}"
 
 
-def _count_failure(key: str) -> None:
-    """One more wrong code; the count lapses CODE_FAILURE_SECONDS after the first."""
-    if cache.add(key, 1, CODE_FAILURE_SECONDS):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, CODE_FAILURE_SECONDS)
-
-
 def sign_in_code_redeem(
     *,
     code: str,
@@ -259,7 +249,8 @@ def sign_in_code_redeem(
     digits = _code_digits(code)
     client_key = _code_failure_key("client", _code_client(user, session_key))
     address_key = _code_failure_key("address", address)
-    counts = cache.get_many([client_key, address_key])
+    # In the shared cache, or in the database while it is away: never unlimited.
+    counts = failure_counts([client_key, address_key])
     if (
         counts.get(client_key, 0) >= CODE_FAILURES_PER_CLIENT
         or counts.get(address_key, 0) >= CODE_FAILURES_PER_ADDRESS
@@ -270,8 +261,8 @@ def sign_in_code_redeem(
     try:
         return sign_in_code_read(digits, township_id=township_id, at=at)
     except SignInRefused:
-        _count_failure(client_key)
-        _count_failure(address_key)
+        failure_count_add(client_key, seconds=CODE_FAILURE_SECONDS)
+        failure_count_add(address_key, seconds=CODE_FAILURE_SECONDS)
         raise
 
 

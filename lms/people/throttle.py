@@ -1,4 +1,5 @@
-"""Counting failed logins per (account, address) pair in the shared cache.
+"""Counting failed logins per (account, address) pair in the shared cache (in the database
+while it is away: lms.outages.counters).
 
 Villagers reach the internet through one carrier address, so the address alone is never
 locked out: only the pair of an account and the address it is being guessed from.
@@ -7,8 +8,9 @@ locked out: only the pair of an account and the address it is being guessed from
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
+
+from lms.outages.counters import failure_count_add, failure_counts, failure_counts_clear
 
 from .auth import users_for_identifier
 from .identity import normalize_phone
@@ -55,25 +57,15 @@ def login_is_locked(identifier: str, address: str) -> bool:
     A phone shared by a household is locked when one of its accounts is: guessing through
     the phone is guessing that account's password too.
     """
-    counts = cache.get_many(_cache_keys(identifier, address)).values()
+    counts = failure_counts(_cache_keys(identifier, address)).values()
     return any(count >= settings.LOGIN_FAILURE_LIMIT for count in counts)
 
 
 def login_failure_record(identifier: str, address: str) -> int:
     """Count one failure against every account the identifier names; the highest count."""
     timeout = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    counts = []
-    for key in _cache_keys(identifier, address):
-        if cache.add(key, 1, timeout):
-            counts.append(1)
-            continue
-        try:
-            counts.append(cache.incr(key))
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout)
-            counts.append(1)
-    return max(counts)
+    return max(failure_count_add(key, seconds=timeout) for key in _cache_keys(identifier, address))
 
 
 def login_failures_clear(identifier: str, address: str) -> None:
-    cache.delete_many(_cache_keys(identifier, address))
+    failure_counts_clear(_cache_keys(identifier, address))

@@ -38,6 +38,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Applications -----------------------------------------------------------------------------
 INSTALLED_APPS = [
+    "lms.outages",
     "lms.exports",
     "lms.people",
     "lms.ledger",
@@ -113,11 +114,18 @@ DATABASES = {
 # --- Cache ------------------------------------------------------------------------------------
 # Login throttling lives in the cache, so several app servers must share one: set CACHE_URL
 # (redis://...) in production. The default is per-process memory.
+# How long a request waits for Redis (cache and broker) before treating it as away: while
+# it is, the cache answers misses and tasks are kept in the database (README "Configuration").
+REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1"))
 if os.environ.get("CACHE_URL"):
     CACHES = {
         "default": {
             "BACKEND": "lms.cache.RedisCache",
             "LOCATION": os.environ["CACHE_URL"],
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
     # Sessions read from the shared cache, written through to the database: a logged-in
@@ -182,11 +190,37 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that queues a task while the broker is away gives up within about a second
+# and keeps the task in the database (lms.outages.deferred) instead of waiting ~20 s: the
+# broker's connection, the publish and the result store's subscription (Redis too) each
+# retry twice at most. Workers and beat wait for the broker as usual.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    }
+}
 CELERY_BEAT_SCHEDULE: dict = {
     # Sessions that have ended count as held; sign-out sessions settle who left early.
     "attendance-close-ended-sessions": {
         "task": "attendance.close_ended_sessions",
         "schedule": 300.0,
+    },
+    # Tasks kept in the database while the broker was away are queued once it is back.
+    "outages-send-deferred-tasks": {
+        "task": "outages.send_deferred_tasks",
+        "schedule": 60.0,
     },
     # Members behind the year's pace of study hours get a reminder (in-app and email).
     "home-study-reminders": {

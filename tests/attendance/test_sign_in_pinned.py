@@ -29,6 +29,7 @@ from attendance.models import (
     AttendanceRecord,
     TrainingSession,
 )
+from lms.outages import counters
 from lms.people.models import Person
 from tests.attendance.sign_in_support import (
     CANCELLED,
@@ -379,7 +380,7 @@ def test_a_wrong_code_as_the_count_lapses_starts_a_new_count_of_ten_minutes(
     session, learner, time_machine, monkeypatch
 ):
     racy = _CountLapsesWhileCounted()
-    monkeypatch.setattr(sign_in, "cache", racy)
+    monkeypatch.setattr(counters, "strict_cache", lambda: racy)
     wrong = _wrong_code(session)
     for _ in range(sign_in.CODE_FAILURES_PER_CLIENT - 1):
         with pytest.raises(SignInRefused):
