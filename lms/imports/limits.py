@@ -20,6 +20,13 @@ from .exceptions import TableTooLarge
 # A CSV line longer than this is not a row of a table (a roster's line is about 100
 # characters; one cell may hold at most csv's 131,072).
 CSV_MAX_LINE_CHARS = 1_000_000
+# An XLSX part openpyxl reads whole into objects, other than the shared strings: the
+# workbook, its styles, theme and relations. Real ones are well under a megabyte, and
+# openpyxl makes tens of times their size of objects of them.
+XLSX_MAX_PART_BYTES = 4 * 1024 * 1024
+# Sheets of a workbook: each is looked at for the header. A workbook of a sheet per village
+# of a county stays under it (only one sheet is imported anyway).
+XLSX_MAX_SHEETS = 500
 
 
 @dataclass(frozen=True)
@@ -53,24 +60,36 @@ def upload_size_check(size: int) -> None:
         )
 
 
-def unpacked_size_check(*, total: int, read_whole: int) -> None:
+def unpacked_size_check(*, total: int, shared_strings: int = 0, other_part: int = 0) -> None:
     """Refuse an XLSX whose parts unpack to more than an import reads: `total` of all its
-    parts, `read_whole` the largest part openpyxl holds whole in memory (shared strings,
-    styles); the sheets themselves are read row by row."""
+    parts, `shared_strings` of the shared strings openpyxl holds whole in memory, and
+    `other_part` of the largest other part it reads whole; the sheets themselves are read
+    row by row."""
     limits = import_limits()
-    if total > limits.unpacked_bytes:
-        size, limit = total, limits.unpacked_bytes
-    elif read_whole > limits.upload_bytes:
-        size, limit = read_whole, limits.upload_bytes
-    else:
-        return
-    raise TableTooLarge(
-        _(
-            "The XLSX file unpacks to %(size)s, more than an import reads (%(limit)s). Delete"
-            " what the workbook does not need, or save the sheet as CSV."
+    for size, limit in (
+        (total, limits.unpacked_bytes),
+        (shared_strings, limits.upload_bytes),
+        (other_part, XLSX_MAX_PART_BYTES),
+    ):
+        if size > limit:
+            raise TableTooLarge(
+                _(
+                    "The XLSX file unpacks to %(size)s, more than an import reads (%(limit)s)."
+                    " Delete what the workbook does not need, or save the sheet as CSV."
+                )
+                % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+            )
+
+
+def sheet_count_check(count: int) -> None:
+    if count > XLSX_MAX_SHEETS:
+        raise TableTooLarge(
+            _(
+                "The workbook has more than %(limit)s sheets; an import reads at most"
+                " %(limit)s. Save the sheet to import in a workbook of its own."
+            )
+            % {"limit": XLSX_MAX_SHEETS}
         )
-        % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
-    )
 
 
 def too_many_rows(limit: int) -> TableTooLarge:

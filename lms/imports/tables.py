@@ -63,10 +63,10 @@ def header_key(text) -> str:
 @dataclass
 class _Sheet:
     """A sheet to read, or a way to split a CSV: `rows()` starts reading its rows (a list of
-    cells each); `declared_cells` is the size an XLSX sheet records, if any."""
+    cells each); `declared_cells()` reads the size an XLSX sheet records, if any."""
 
     rows: Callable[[], Iterator[list[object]]]
-    declared_cells: int | None = None
+    declared_cells: Callable[[], int | None] = lambda: None
 
 
 def _csv_encoding(data: bytes) -> str:
@@ -210,7 +210,7 @@ def read_table(
         columns = _columns(head[header_index], aliases)
         # A sheet that says it is larger than the limit is refused before it is read; one
         # that says less is still counted as it is read (the size recorded may be wrong).
-        if (sheet.declared_cells or 0) > limits.cells:
+        if (sheet.declared_cells() or 0) > limits.cells:
             raise too_many_cells(limits.cells)
         table = []
         with closing(_counted(sheet.rows(), RowCounter(limits))) as rows:

@@ -25,12 +25,15 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from .exceptions import TableError
-from .limits import import_limits, too_many_cells, unpacked_size_check
+from .limits import import_limits, sheet_count_check, too_many_cells, unpacked_size_check
 
 # How much of a part is scanned at a time, and how far the size a sheet records may be from
 # its start (it comes before the rows, after the sheet's properties and views).
 _SCAN_CHUNK = 1024 * 1024
 _WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_SHARED_STRINGS_TYPE = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+)
 _CONTENT_TYPE_OVERRIDE = re.compile(
     r'<Override\b(?=[^>]*\bPartName="([^"]+)")(?=[^>]*\bContentType="([^"]+)")'
 )
@@ -62,25 +65,28 @@ class _Reader(ExcelReader):
 
 
 @contextmanager
-def xlsx_sheets(data: bytes) -> Iterator[list[tuple[Rows, int | None]]]:
+def xlsx_sheets(data: bytes) -> Iterator[list[tuple[Rows, Callable[[], int | None]]]]:
     """Each sheet of the workbook, in order (a first sheet of instructions is common): a
-    function that starts reading its rows, and the cells (rows × columns) it says it has."""
+    function that starts reading its rows, and one that reads the cells (rows × columns) it
+    says it has."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise _unreadable(error) from error
     _unpacked_check(archive)
     try:
-        reader = _Reader(io.BytesIO(data), read_only=True, data_only=True)
+        # Links to other workbooks are not followed: they would be read whole, and unused.
+        reader = _Reader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
         reader.read()
     except Exception as error:  # openpyxl raises many kinds for a broken file
         raise _unreadable(error) from error
     workbook = reader.wb
     try:
+        sheet_count_check(len(workbook.worksheets))
         yield [
             (
                 partial(_xlsx_rows, sheet, archive),
-                _declared_cells(archive, sheet._worksheet_path),
+                partial(_declared_cells, archive, sheet._worksheet_path),
             )
             for sheet in workbook.worksheets
         ]
@@ -93,28 +99,37 @@ def _unreadable(error) -> TableError:
 
 
 def _unpacked_check(archive: zipfile.ZipFile) -> None:
-    """Refuse a zip bomb by the sizes its directory declares: the worksheets are read row by
-    row, every other part whole."""
+    """Refuse a zip bomb by the sizes its directory declares. Parts are told apart by the
+    type [Content_Types].xml declares, as openpyxl finds them: worksheets are read row by
+    row, the shared strings whole, and pictures never (in read-only mode); any other part
+    may be read whole, so a renamed one is held to the same limit."""
     parts = archive.infolist()
-    sheets = _worksheet_parts(archive)
+    types = _declared_types(archive)
+    shared_strings = other_part = 0
+    for part in parts:
+        kind = types.get(part.filename)
+        if kind == _WORKSHEET_TYPE or (kind is None and part.filename.startswith("xl/media/")):
+            continue
+        if kind == _SHARED_STRINGS_TYPE:
+            shared_strings = max(shared_strings, part.file_size)
+        else:
+            other_part = max(other_part, part.file_size)
     unpacked_size_check(
         total=sum(part.file_size for part in parts),
-        read_whole=max(
-            (part.file_size for part in parts if part.filename not in sheets), default=0
-        ),
+        shared_strings=shared_strings,
+        other_part=other_part,
     )
 
 
-def _worksheet_parts(archive: zipfile.ZipFile) -> set[str]:
-    """Names of the parts [Content_Types].xml declares worksheets (openpyxl finds the shared
-    strings by their declared type too, so a renamed part is still read whole)."""
+def _declared_types(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Part name → the content type [Content_Types].xml declares for it by name."""
     try:
         manifest = archive.getinfo("[Content_Types].xml")
     except KeyError:
-        return set()
-    unpacked_size_check(total=manifest.file_size, read_whole=manifest.file_size)
+        return {}
+    unpacked_size_check(total=manifest.file_size, other_part=manifest.file_size)
     declared = _CONTENT_TYPE_OVERRIDE.findall(archive.read(manifest).decode("utf-8", "replace"))
-    return {name.lstrip("/") for name, kind in declared if kind == _WORKSHEET_TYPE}
+    return {name.lstrip("/"): kind for name, kind in declared}
 
 
 def _declared_cells(archive: zipfile.ZipFile, part: str) -> int | None:

@@ -26,14 +26,15 @@ def xlsx_bomb(
     merge: str | None = None,
     after: str = "",
     shared_strings_bytes: int = 0,
+    styles_bytes: int = 0,
 ) -> bytes:
     """An XLSX whose first sheet holds `header`, then `row` `rows` times.
 
     `dimension`: the size the sheet records (none by default: a forged file leaves it out);
     `merge`: a merged range such as "A2:A9"; `after`: XML after the rows, inside sheetData
     (broken XML there shows whether a reader went past the rows before it); and
-    `shared_strings_bytes`: a shared-strings part of about that size, which openpyxl reads
-    whole.
+    `shared_strings_bytes`, `styles_bytes`: a shared-strings part, styles, of about that
+    size, which openpyxl reads whole.
     """
     workbook = Workbook()
     workbook.active.append(["x"])
@@ -56,6 +57,8 @@ def xlsx_bomb(
             content = source.read(item.filename)
             if item.filename == SHEET:
                 content = sheet.encode()
+            elif item.filename == "xl/styles.xml" and styles_bytes:
+                content = content.replace(b"<", b" " * styles_bytes + b"<", 1)
             elif item.filename == "[Content_Types].xml" and shared_strings_bytes:
                 content = content.replace(
                     b"</Types>",

@@ -2,8 +2,11 @@
 reason, by its size before it is read, and by its rows and cells while it is read, so a
 49 MB CSV or a zip bomb never fills a worker's memory (issue 13)."""
 
+import io
+
 import pytest
 from django.utils import translation
+from openpyxl import Workbook
 
 from lms.imports.exceptions import TableTooLarge
 from lms.imports.tables import read_table
@@ -103,6 +106,27 @@ def test_an_xlsx_whose_sheets_unpack_past_the_limit_is_refused_before_it_is_open
         TableTooLarge, match=r"XLSX 文件解压后为 [\d.]+\xa0KB，超过了导入能读取的大小（97.7\xa0KB）"
     ):
         read(bomb, "roster.xlsx")
+
+
+def test_an_xlsx_whose_styles_unpack_past_their_limit_is_refused_before_it_is_opened():
+    """openpyxl makes tens of times a part's size of objects of the styles it reads whole."""
+    bomb = xlsx_bomb(["姓名", "村"], ["张三", "东沟村"], rows=1, styles_bytes=5 * 1024 * 1024)
+    assert len(bomb) < 100_000
+
+    with pytest.raises(TableTooLarge, match="超过了导入能读取的大小（4.0\xa0MB）"):
+        read(bomb, "roster.xlsx")
+
+
+def test_a_workbook_of_too_many_sheets_is_refused(monkeypatch):
+    monkeypatch.setattr("lms.imports.limits.XLSX_MAX_SHEETS", 2)
+    workbook = Workbook()
+    for title in ("说明", "东沟村", "西沟村"):
+        workbook.create_sheet(title).append(["姓名", "村"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    with pytest.raises(TableTooLarge, match="工作簿超过 2 个工作表，一次导入最多读取 2 个"):
+        read(buffer.getvalue(), "roster.xlsx")
 
 
 def test_a_county_roster_fits_the_default_limits():
