@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 from lms.errors import UserFacingError
 
+from .exceptions import TableTooLarge
+from .limits import upload_size_check
 from .reporting import row_numbers
 
 
@@ -29,6 +31,10 @@ class ImportCommand(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("File not found: %(file)s") % {"file": file})
+        try:  # before the file is read into memory
+            upload_size_check(path.stat().st_size)
+        except TableTooLarge as error:
+            raise CommandError(str(error)) from error
         return path.read_bytes(), path.name
 
     def plan_file(self, make_plan, *args, **kwargs):

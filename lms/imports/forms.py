@@ -4,6 +4,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .exceptions import TableTooLarge
+from .limits import upload_size_check
+
 
 class SpreadsheetUploadForm(forms.Form):
     """A CSV or XLSX file; the import names it and says which columns it reads."""
@@ -19,4 +22,9 @@ class SpreadsheetUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
             raise ValidationError(_("Upload a .csv or .xlsx file."))
+        # By the size Django counted while saving it, before the file is read into memory.
+        try:
+            upload_size_check(upload.size)
+        except TableTooLarge as error:
+            raise ValidationError(str(error), code="too_large") from error
         return upload

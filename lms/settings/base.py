@@ -257,6 +257,19 @@ STUDY_HEARTBEAT_SECONDS = int(os.environ.get("STUDY_HEARTBEAT_SECONDS", "30"))
 # inside gunicorn's --timeout 30 of README's command). Lower it on a slower server.
 EXPORT_DIRECT_MAX_ROWS = int(os.environ.get("EXPORT_DIRECT_MAX_ROWS", "100000"))
 
+# --- Imports ----------------------------------------------------------------------------------
+# What a spreadsheet import reads (lms/imports/limits.py), for the admin and the commands
+# alike. A county roster of 100,000 people is about 7 MB as CSV (10 MB in UTF-16), 5 MB as
+# XLSX unpacking to 43 MB, and 800,000 cells; a file past a limit is refused with the reason.
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(32 * 1024 * 1024)))
+# All the parts of an XLSX unpacked (each part read whole, such as the shared strings, may
+# unpack to no more than IMPORT_MAX_UPLOAD_BYTES).
+IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(256 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
+# Rows × columns as read, an empty row counting one: openpyxl reads 75,000–110,000 cells a
+# second on a shared core, so a sheet at the limit is refused within gunicorn's 30 s.
+IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "1500000"))
+
 # --- Email (reminders); console unless configured ---------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shuangyu@localhost")

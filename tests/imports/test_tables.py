@@ -5,9 +5,11 @@ import io
 import re
 import zipfile
 
+import pytest
 from openpyxl import Workbook
 
-from lms.imports.tables import read_table
+from lms.imports.tables import TableError, read_table
+from tests.imports.spreadsheets import xlsx_bomb
 
 ALIASES = {"姓名": "name", "村": "village", "手机号": "phone"}
 
@@ -64,3 +66,13 @@ def test_a_village_cell_merged_over_its_people_fills_each_row():
     )
 
     assert [row.values["village"] for row in read] == ["东沟村"] * 3
+
+
+def test_a_sheet_whose_xml_breaks_off_is_refused_as_unreadable():
+    # It records its size, so opening it reads no row: the break is met reading the rows.
+    broken = xlsx_bomb(
+        ["姓名", "村"], ["张三", "东沟村"], rows=20, dimension="A1:B21", after="<row><c><<<"
+    )
+
+    with pytest.raises(TableError):
+        read_table(broken, "roster.xlsx", aliases=ALIASES, required=["name", "village"])
