@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "lms.people.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "lms.pages.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -275,10 +276,20 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shuangyu@localhost")
 
 # --- Logging ----------------------------------------------------------------------------------
+# LOG_FORMAT=json: one JSON object a line (lms/logs.py). REQUEST_LOG=true: a line per request
+# with its user, role, villages and latency (lms/people/request_log.py); production's default.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+REQUEST_LOG = env_bool("REQUEST_LOG", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "lms.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -287,6 +298,7 @@ LOGGING = {
         # WeasyPrint narrates every layout step of every PDF at INFO.
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
+        "shuangyu.requests": {"level": "INFO" if REQUEST_LOG else "WARNING"},
     },
 }
 if CELERY_TASK_ALWAYS_EAGER:

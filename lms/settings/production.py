@@ -39,3 +39,7 @@ SILENCED_SYSTEM_CHECKS = ["security.W019"]
 # address from the right-most X-Forwarded-For entry. Off by default, since a server reached
 # directly would let a client forge the address it is counted by.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+
+# A line per request (user, role, villages, latency) unless REQUEST_LOG=false.
+REQUEST_LOG = env_bool("REQUEST_LOG", True)
+LOGGING["loggers"]["shuangyu.requests"]["level"] = "INFO" if REQUEST_LOG else "WARNING"  # noqa: F405
