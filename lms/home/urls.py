@@ -2,10 +2,13 @@
 
 from django.urls import path
 
+from .me import elder_mode, me
 from .study import my_study
 
 app_name = "home"
 
 urlpatterns = [
     path("study/", my_study, name="my_study"),
+    path("me/", me, name="me"),
+    path("me/elder-mode/", elder_mode, name="elder_mode"),
 ]
