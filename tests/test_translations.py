@@ -16,12 +16,18 @@ SOURCES = ["lms", "courses", "attendance", "certificates", "templates", "manage.
 
 
 def _entries(po_text: str) -> list[tuple[str, str, bool]]:
-    """(msgid, msgstr, fuzzy) for each entry of a .po file (plural forms: the first)."""
+    """(msgid, msgstr, fuzzy) for each entry of a .po file (plural forms: the first). An
+    entry with a context (pgettext) is its context and msgid joined by "\\x04", its key in a
+    compiled catalogue."""
     entries = []
     for block in po_text.split("\n\n"):
+        if block.lstrip().startswith("#~"):
+            continue  # obsolete
         fuzzy = "#, fuzzy" in block or ", fuzzy" in block
         msgid = _joined(block, "msgid")
         msgstr = _joined(block, "msgstr") or _joined(block, r"msgstr\[0\]")
+        if context := _joined(block, "msgctxt"):
+            msgid = f"{context}\x04{msgid}"
         if msgid:
             entries.append((msgid, msgstr, fuzzy))
     return entries
