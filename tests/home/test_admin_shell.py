@@ -1,5 +1,7 @@
 """The admin in the township's name and language, calling nothing outside the deployment."""
 
+import gzip
+
 import pytest
 from django.conf import settings
 from wagtail.users.models import UserProfile
@@ -72,3 +74,23 @@ def test_the_dashboard_shows_no_count_of_cms_files(client, township_staff):
     html = client.get("/admin/").content.decode()
 
     assert "w-summary" not in html
+
+
+def test_the_admins_icon_sprite_is_compressed_and_kept_for_a_year(client, db):
+    response = client.get("/admin/sprite/?h=abc", HTTP_ACCEPT_ENCODING="gzip, br")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert "immutable" in response.headers["Cache-Control"]
+
+
+def test_the_admins_script_translations_are_compressed_and_in_chinese(client, organizer_a):
+    client.force_login(organizer_a)
+
+    response = client.get("/admin/jsi18n/", HTTP_ACCEPT_ENCODING="gzip", **ENGLISH_BROWSER)
+
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "no-cache" in response.headers["Cache-Control"]
+    body = gzip.decompress(response.content).decode()
+    assert "\\u63d2\\u5165\\u5185\\u5bb9\\u5757" in body or "插入内容块" in body  # Insert a block
