@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.widgets.button import Button, HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -98,7 +98,14 @@ class CertificateTemplateViewSet(SnippetViewSet):
     icon = "doc-full"
     menu_label = gettext_lazy("Certificate templates")
     add_to_admin_menu = False
-    list_display = ["name", "kind", "title", "orientation", "live"]
+    list_display = [
+        "name",
+        "kind",
+        "title",
+        "orientation",
+        # A yes/no mark, not Python's "True" / "False".
+        BooleanColumn("live", label=CertificateTemplate._meta.get_field("live").verbose_name),
+    ]
     list_filter = ["kind"]
     copy_view_enabled = True
 

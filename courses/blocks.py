@@ -63,8 +63,15 @@ class QuestionBlock(blocks.StructBlock):
         ("true_false", _("true / false")),
     ]
     kind = blocks.ChoiceBlock(choices=KINDS, label=_("kind"), default="single")
-    text = blocks.TextBlock(label=_("question"))
-    options = blocks.ListBlock(OptionBlock(), label=_("options"), min_num=2)
+    # "Question text" (题干), not "question": the block itself is labelled "Question" (题目).
+    text = blocks.TextBlock(label=_("question text"))
+    # A question needs two options, so a new one starts with two blank ones, not ListBlock's one.
+    options = blocks.ListBlock(
+        OptionBlock(),
+        label=_("options"),
+        min_num=2,
+        default=[{"text": "", "correct": False}, {"text": "", "correct": False}],
+    )
 
     class Meta:
         icon = "help"

@@ -132,7 +132,8 @@ class CoursePage(ShuangyuPage):
                 FieldRowPanel([FieldPanel("track"), FieldPanel("study_hours")]),
                 FieldRowPanel([FieldPanel("is_required"), FieldPanel("requires_quiz_pass")]),
             ],
-            heading=_("Study hours"),
+            # Not "Study hours": the field inside is already called that (学时 twice).
+            heading=_("Track and credit"),
         ),
         MultiFieldPanel(
             [

@@ -7,9 +7,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 from courses import views as study_views
 
 from .api import api
-from .home.views import healthz
+from .home.views import admin_js_catalog, admin_sprite, healthz
 
 urlpatterns = [
+    # Before Wagtail's own: the same views, compressed, the sprite cached (lms/home/views.py).
+    path("admin/sprite/", admin_sprite),
+    path("admin/jsi18n/", admin_js_catalog),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     # The lean heartbeat: a plain view before the API, so no API machinery runs for it.

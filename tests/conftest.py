@@ -70,6 +70,14 @@ def _site_language():
     translation.deactivate()
 
 
+@pytest.fixture
+def admin_in_english(settings):
+    """The admin speaks the server's language whatever the browser asks for
+    (lms.home.middleware): tests that read its messages by their English msgids serve it in
+    English."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (login throttles, cached lesson facts): ids are

@@ -79,3 +79,22 @@ def test_the_shared_cache_builds_its_redis_client_once():
 
     client = ReusedRedisCacheClient(["redis://127.0.0.1:6379/9"])
     assert client.get_client("a") is client.get_client("b", write=True)
+
+
+def test_production_serves_static_files_compressed_under_their_hash():
+    """WhiteNoise right after SecurityMiddleware, and a storage that writes gzip and Brotli
+    copies of hashed files; tests keep Django's plain storage."""
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.MIDDLEWARE[1]);"
+        " print(settings.STORAGES['staticfiles']['BACKEND'])",
+        DJANGO_SETTINGS_MODULE="lms.settings.production",
+        SECRET_KEY="k" * 20 + "-a-long-random-production-key-for-tests-only-0123456789",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == [
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    ]
+    assert settings.STORAGES["staticfiles"]["BACKEND"].startswith("django.")

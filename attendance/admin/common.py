@@ -50,7 +50,7 @@ def user_label_sources(path: str) -> tuple[str, ...]:
 def user_label_of(person_name, first_name, last_name, username) -> str:
     if person_name is not None:
         return person_name
-    return f"{first_name or ''} {last_name or ''}".strip() or username or ""
+    return f"{last_name or ''}{first_name or ''}".strip() or username or ""
 
 
 def local(value: datetime.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -31,6 +31,18 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def __str__(self):
+        # Who recorded, merged or holds a role is shown by name, as a township knows them,
+        # not by a login name like "organizer".
+        person = self.person_or_none
+        if person is not None:
+            return person.name
+        return self.get_full_name() or self.username
+
+    def get_full_name(self):
+        # Chinese order, family name first and no space: 王 + 秀英 is 王秀英.
+        return f"{self.last_name}{self.first_name}".strip()
+
     @property
     def person_or_none(self):
         try:

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "lms.pages.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "lms.home.middleware.AdminLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -155,11 +156,18 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS"
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first; then Chinese for the strings of Wagtail's admin that Wagtail's own zh_Hans
+# catalogue leaves in English. A folder of its own: `make messages` rewrites locale/ from our
+# sources and would drop Wagtail's msgids as obsolete.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_wagtail"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# The admin speaks Simplified Chinese to every staff member whatever their browser asks for
+# (lms.home.middleware); English stays a choice in one's account.
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+# One time zone for the township; Wagtail then hides the choice of ~600 English zone names.
+WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 
 # --- Static and media files -------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -235,6 +243,10 @@ WAGTAIL_SITE_NAME = os.environ.get("SITE_NAME", "双育")
 WAGTAILADMIN_BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_USER_LOGIN_FORM = "lms.people.forms.LoginForm"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# The admin calls no server outside the deployment: no check for new Wagtail releases, no
+# English release notes (the editor guide and "what's new" links go in lms/home/wagtail_hooks.py).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Lesson media are documents too: the audio and video formats phones record and play.
 WAGTAILDOCS_EXTENSIONS = [

@@ -17,9 +17,20 @@ if not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 5
     )
 
 DEBUG = False
+
+# --- Static files -----------------------------------------------------------------------------
+# gunicorn serves them through WhiteNoise, gzip- and Brotli-compressed at collectstatic time, and
+# a file whose name carries its hash is cached by browsers for good (Cache-Control: immutable,
+# WhiteNoise's ten years): a township's slow line fetches the admin's 1.8 MB of scripts and
+# styles once, compressed to a quarter. Files without a hash keep WhiteNoise's 60 s.
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *[name for name in MIDDLEWARE if name != "django.middleware.security.SecurityMiddleware"],  # noqa: F405
+]
 STORAGES = {
     **STORAGES,  # noqa: F405
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # HTTPS is terminated by nginx, which sets X-Forwarded-Proto.

@@ -45,8 +45,7 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def client(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+def client(client, admin_in_english):
     return client
 
 

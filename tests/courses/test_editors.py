@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from wagtail.documents.models import Document
 from wagtail.models import Collection
 
+from courses.blocks import QuestionBlock
 from courses.models import CoursePage
 from tests.conftest import PASSWORD
 from tests.factories import courses as build
@@ -45,3 +46,9 @@ def test_township_staff_open_the_add_course_form_and_upload_lesson_audio(client,
     assert response.status_code == 200, response.content
     assert Document.objects.filter(title__startswith="第一课").exists()
     assert not CoursePage.objects.exists()
+
+
+def test_a_new_quiz_question_starts_with_the_two_options_it_needs():
+    options = QuestionBlock().get_default()["options"]
+
+    assert len(options) == 2 == QuestionBlock.base_blocks["options"].meta.min_num

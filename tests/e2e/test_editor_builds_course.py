@@ -122,13 +122,13 @@ def _editor_adds_lesson(desk, url, course):
     editor.click()
     desk.keyboard.insert_text("中国共产党是中国工人阶级的先锋队。")
 
-    # Quiz: "+" adds a 题目 (the only block type); a second option; the right one ticked.
+    # Quiz: "+" adds a 题目 (the only block type), which starts with the two options a question
+    # needs; the right one ticked.
     quiz = desk.locator("[data-contentpath=quiz]")
     quiz.locator("button.c-sf-add-button").first.click()
     question = quiz.locator("[data-streamfield-child]").first
     question.get_by_role("combobox", name="类型").select_option(label="单选题")
-    question.get_by_role("textbox", name="题目").fill(QUESTION)
-    question.locator("button[data-streamfield-list-add]").last.click()
+    question.get_by_role("textbox", name="题干").fill(QUESTION)
     options = question.get_by_role("textbox", name="选项")
     options.nth(0).fill(RIGHT)
     options.nth(1).fill(WRONG)

@@ -46,7 +46,9 @@ def test_reset_replaces_the_old_password(client, secretary_a, village_a):
     assert villager.login(username="13912345670", password=NEW_PASSWORD)
 
 
-def test_weak_or_mismatched_passwords_are_refused_with_a_reason(client, secretary_a, village_a):
+def test_weak_or_mismatched_passwords_are_refused_with_a_reason(
+    client, secretary_a, village_a, admin_in_english
+):
     person = PersonFactory(village=village_a)
     client.force_login(secretary_a)
 
@@ -69,7 +71,9 @@ def test_secretary_cannot_reach_another_villages_person(client, secretary_a, vil
     assert person.user is None
 
 
-def test_secretary_cannot_take_over_a_staff_account(client, secretary_a, township, village_a):
+def test_secretary_cannot_take_over_a_staff_account(
+    client, secretary_a, township, village_a, admin_in_english
+):
     """A secretary must not reset the password of the township staff who lives in her village."""
     staff_user = UserFactory(username="township-staff-member")
     role_assign(user=staff_user, role=RoleAssignment.Role.TOWNSHIP_STAFF, township=township)
