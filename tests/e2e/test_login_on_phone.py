@@ -32,8 +32,9 @@ def test_member_logs_in_with_phone_number_in_any_spelling(
     phone_page.fill("input[name=password]", "secret-pass-123")
     phone_page.click("button[type=submit]")
 
-    phone_page.wait_for_url(f"{live_server.url}/")
-    assert "张秀英" in phone_page.inner_text("main")
+    phone_page.wait_for_url(f"{live_server.url}/study/")  # a member lands on 我的学习
+    assert "张秀英" in phone_page.inner_text("header")
+    assert "我的学习" in phone_page.inner_text("main h1")
     assert _fits_the_screen(phone_page)
     screenshot("home-logged-in-360")
 
