@@ -188,7 +188,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # The time limits below stop any task well before it, the soft one raising inside the task
 # (a course assignment records it as failed, for the organizer to retry). Default 15 minutes.
 _visibility_timeout = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "900"))
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_timeout}
+# Workers look for such messages every 10 s (kombu's default, every 100 s, added up to
+# 100 s to the recovery in benchmarks/drill_worker_kill.py): one small Redis read each time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _visibility_timeout,
+    "unacked_restore_throttle": 1,
+}
 CELERY_TASK_SOFT_TIME_LIMIT = _visibility_timeout * 2 // 3
 CELERY_TASK_TIME_LIMIT = _visibility_timeout * 3 // 4
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -218,6 +218,8 @@ def test_a_lost_worker_requeues_at_once_and_a_lost_machine_within_the_visibility
     assert timeout < 3600
     # A task still running when the timeout passes would be started a second time.
     assert app.conf.task_soft_time_limit < app.conf.task_time_limit < timeout
+    # A message whose worker vanished is looked for every 10 s, not every 100 s.
+    assert app.conf.broker_transport_options["unacked_restore_throttle"] == 1
 
 
 def test_the_assign_form_links_the_organizers_recent_assignments(client, queued, organizer_a):
