@@ -165,7 +165,8 @@ class CourseAssignmentView(AllowedUsersMixin, WagtailAdminTemplateMixin, Templat
         enrollments = reverse(f"{ENROLLMENTS}:index")
         return super().get_context_data(
             assignment=assignment,
-            refresh=assignment.is_pending,
+            refresh=assignment.is_pending and not assignment.is_stalled,
+            stalled=assignment.is_stalled,
             counts=counts_text(assignment.course, assignment.counts),
             enrollments_url=f"{enrollments}?course={assignment.course_id}",
             **kwargs,

@@ -12,6 +12,7 @@ started again after a lost worker goes on where the last commit left it.
 import logging
 from collections.abc import Iterable
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -183,9 +184,10 @@ def _assignment_chunk_run(*, assignment_id: int, chunk_size: int) -> CourseAssig
             )
             assignment.counts = _added(assignment.counts, chunk_counts)
             assignment.done += len(chunk)
+        assignment.progressed_at = timezone.now()
         if assignment.done >= assignment.total:
             assignment.status, assignment.finished_at = CourseAssignment.Status.DONE, timezone.now()
-        assignment.save(update_fields=["counts", "done", "status", "finished_at"])
+        assignment.save(update_fields=["counts", "done", "status", "progressed_at", "finished_at"])
         return assignment
 
 
@@ -199,15 +201,20 @@ def course_assignment_run(*, assignment_id: int) -> CourseAssignment:
         if assignment.status in (CourseAssignment.Status.DONE, CourseAssignment.Status.FAILED):
             return assignment
         assignment.status = CourseAssignment.Status.RUNNING
-        assignment.save(update_fields=["status"])
+        assignment.progressed_at = timezone.now()
+        assignment.save(update_fields=["status", "progressed_at"])
     try:
         while assignment.status == CourseAssignment.Status.RUNNING:
             assignment = _assignment_chunk_run(assignment_id=assignment_id, chunk_size=CHUNK_SIZE)
     except Exception as error:  # noqa: BLE001  recorded for the organizer, who retries
         logger.exception("course assignment %s failed", assignment_id)
+        if isinstance(error, SoftTimeLimitExceeded):
+            reason = _("it ran out of time")
+        else:
+            reason = str(error)[:200]
         CourseAssignment.objects.filter(pk=assignment_id).update(
             status=CourseAssignment.Status.FAILED,
-            error=_("The assignment stopped: %(error)s") % {"error": str(error)[:200]},
+            error=_("The assignment stopped: %(error)s") % {"error": reason},
             finished_at=timezone.now(),
         )
         assignment.refresh_from_db()
@@ -215,15 +222,21 @@ def course_assignment_run(*, assignment_id: int) -> CourseAssignment:
 
 
 def course_assignment_retry(*, assignment: CourseAssignment) -> CourseAssignment:
-    """Queue a failed assignment again; it goes on from the people already done."""
+    """Queue a failed or stalled assignment again; it goes on from the people already done.
+    Anything else is left as it is (a second click, an assignment under way)."""
     from .tasks import course_assign_task
 
-    updated = CourseAssignment.objects.filter(
-        pk=assignment.pk, status=CourseAssignment.Status.FAILED
-    ).update(status=CourseAssignment.Status.QUEUED, error="", finished_at=None)
-    if updated:
-        course_assign_task.delay_on_commit(assignment.pk)
-    assignment.refresh_from_db()
+    with transaction.atomic():
+        assignment = CourseAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if assignment.status == CourseAssignment.Status.FAILED or assignment.is_stalled:
+            assignment.status, assignment.error, assignment.finished_at = (
+                CourseAssignment.Status.QUEUED,
+                "",
+                None,
+            )
+            assignment.progressed_at = timezone.now()
+            assignment.save(update_fields=["status", "error", "finished_at", "progressed_at"])
+            course_assign_task.delay_on_commit(assignment.pk)
     return assignment
 
 

@@ -6,11 +6,13 @@ services in courses/services.py write.
 """
 
 import copy
+import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -377,6 +379,7 @@ class CourseAssignment(models.Model):
     counts = models.JSONField(_("counts"), default=dict)
     error = models.CharField(_("error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    progressed_at = models.DateTimeField(_("last progress"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
@@ -399,3 +402,13 @@ class CourseAssignment(models.Model):
     @property
     def percent(self) -> int:
         return 100 * self.done // self.total if self.total else 100
+
+    @property
+    def is_stalled(self) -> bool:
+        """Queued or running, and nothing counted for longer than Redis waits before handing
+        a lost worker's message to another (and a minute): its message is gone too (Redis
+        lost it, or the task died recording a failure), so nothing will go on by itself."""
+        if not self.is_pending:
+            return False
+        timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 60
+        return self.progressed_at < timezone.now() - datetime.timedelta(seconds=timeout)

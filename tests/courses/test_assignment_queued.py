@@ -35,26 +35,36 @@ def small_chunks(monkeypatch):
 
 
 @pytest.fixture
-def queued(course, members, organizer_a, small_chunks, monkeypatch):
-    """A large assignment recorded, its task not yet run."""
-    monkeypatch.setattr(course_assign_task, "delay", lambda *args: None)
+def queued(course, members, organizer_a, small_chunks):
+    """A large assignment recorded, its task not yet run: the test's transaction never
+    commits, so the task queued on commit is never sent."""
     return course_assign_start(course=course, people_ids=[p.pk for p in members], by=organizer_a)
+
+
+class SecondChunkFails:
+    """The database goes away while the second chunk is written, until `heal()`."""
+
+    def __init__(self):
+        self.calls = 0
+        self.healed = False
+
+    def heal(self):
+        self.healed = True
 
 
 @pytest.fixture
 def second_chunk_fails(monkeypatch):
-    """The database goes away while the second chunk is written (as a worker lost would)."""
     real = assignment_module._assign_chunk
-    calls = []
+    failure = SecondChunkFails()
 
     def assign_chunk(**kwargs):
-        calls.append(kwargs["chunk"])
-        if len(calls) == 2:
+        failure.calls += 1
+        if failure.calls == 2 and not failure.healed:
             raise OperationalError("server closed the connection unexpectedly")
         return real(**kwargs)
 
     monkeypatch.setattr(assignment_module, "_assign_chunk", assign_chunk)
-    return monkeypatch
+    return failure
 
 
 def status_url(assignment) -> str:
@@ -156,7 +166,7 @@ def test_an_interrupted_assignment_is_failed_with_the_first_chunk_done_and_the_p
 
 def test_a_failed_assignment_waits_for_the_retry(course, queued, second_chunk_fails):
     course_assign_task(queued.pk)
-    second_chunk_fails.undo()
+    second_chunk_fails.heal()
 
     assert course_assign_task(queued.pk) == "failed"  # a stray delivery is not a retry
     assert len(enrolled_ids(course)) == 2
@@ -166,7 +176,7 @@ def test_the_retry_finishes_the_assignment_with_no_enrolment_twice(
     client, course, members, queued, organizer_a, second_chunk_fails, tasks_run_here
 ):
     course_assign_task(queued.pk)
-    second_chunk_fails.undo()
+    second_chunk_fails.heal()
     login(client, organizer_a)
 
     with tasks_run_here():
@@ -226,3 +236,67 @@ def test_the_assign_form_links_the_organizers_recent_assignments(client, queued,
     login(client, organizer_a)
     page = client.get("/admin/course_enrollments/assign/").content.decode()
     assert status_url(queued) in page
+
+
+def test_the_soft_time_limit_stops_the_assignment_as_failed_for_a_retry(
+    course, queued, monkeypatch
+):
+    """Past the soft time limit (kept under the visibility timeout) the task stops itself,
+    rather than run on while Redis hands its message to another worker."""
+    from celery.exceptions import SoftTimeLimitExceeded
+    from django.utils.translation import gettext as _
+
+    real = assignment_module._assign_chunk
+
+    def assign_chunk(**kwargs):
+        if enrolled_ids(course):
+            raise SoftTimeLimitExceeded()
+        return real(**kwargs)
+
+    monkeypatch.setattr(assignment_module, "_assign_chunk", assign_chunk)
+
+    assert course_assign_task(queued.pk) == "failed"
+    queued.refresh_from_db()
+    assert queued.done == 2
+    assert queued.error == _("The assignment stopped: %(error)s") % {
+        "error": _("it ran out of time")
+    }
+
+
+def test_a_stalled_assignment_offers_the_retry_and_goes_on(
+    client, course, members, queued, organizer_a, tasks_run_here
+):
+    """Queued or running with nothing counted for longer than a lost worker's task takes to
+    come back: its message is gone too, so the organizer is offered to go on."""
+    import datetime
+
+    from django.utils import timezone
+
+    course_assign(course=course, people_ids=queued.person_ids[:2], by=organizer_a)
+    long_ago = timezone.now() - datetime.timedelta(minutes=20)
+    CourseAssignment.objects.filter(pk=queued.pk).update(
+        status="running", done=2, progressed_at=long_ago
+    )
+    login(client, organizer_a)
+    page = client.get(status_url(queued)).content.decode()
+    assert '<form method="POST"' in page and 'http-equiv="refresh"' not in page
+
+    with tasks_run_here():
+        client.post(status_url(queued))
+
+    queued.refresh_from_db()
+    assert (queued.status, queued.done) == ("done", 5)
+    assert enrolled_ids(course) == sorted(p.pk for p in members)
+
+
+def test_an_assignment_under_way_is_not_queued_again(client, queued, organizer_a, monkeypatch):
+    sent = []
+    monkeypatch.setattr(course_assign_task, "delay", lambda *args: sent.append(args))
+    CourseAssignment.objects.filter(pk=queued.pk).update(status="running", done=2)
+    login(client, organizer_a)
+
+    assert '<form method="POST"' not in client.get(status_url(queued)).content.decode()
+    client.post(status_url(queued))
+
+    queued.refresh_from_db()
+    assert queued.status == "running" and sent == []
