@@ -35,7 +35,6 @@ Prints a markdown table; with --write the section goes into benchmarks/RESULTS-i
 """
 
 import argparse
-import contextlib
 import datetime
 import io
 import os
@@ -50,6 +49,8 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+
+from workers import Worker  # benchmarks/workers.py: this script's folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "shuangyu_certbench"
@@ -94,87 +95,6 @@ def database_prepare(env: dict) -> float:
         check=True,
     )
     return time.perf_counter() - start
-
-
-def _group_pids(pgid: int) -> set[int]:
-    """The processes of a process group (read from /proc)."""
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[2]) == pgid:  # after "pid (comm)": state, ppid, pgrp
-            pids.add(int(entry.name))
-    return pids
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-class Worker:
-    """The Celery worker, in a process group of its own; every pid it had is recorded, and
-    only those are stopped."""
-
-    def __init__(self, env: dict, log_path: Path):
-        self.log_path = log_path
-        self.log_file = log_path.open("wb")
-        self.process = subprocess.Popen(
-            WORKER,
-            cwd=ROOT,
-            env=env,
-            stdout=self.log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.pids = {self.process.pid}
-        log(f"worker started, pid {self.process.pid}")
-
-    def wait_ready(self, app, timeout: float = 90) -> float:
-        start = time.perf_counter()
-        while time.perf_counter() - start < timeout:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"the worker exited ({self.process.returncode}): see {self.log_path}"
-                )
-            if app.control.ping(timeout=0.5):
-                self.record_pids()
-                return time.perf_counter() - start
-        raise RuntimeError(f"the worker did not answer within {timeout} s")
-
-    def record_pids(self) -> None:
-        self.pids |= _group_pids(self.process.pid)
-
-    def stop(self) -> list[int]:
-        """Warm shutdown, then SIGKILL for what remains; returns the pids still alive (none)."""
-        self.record_pids()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                log("worker did not stop within 30 s: killing it")
-        for pid in sorted(self.pids):
-            if _alive(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-        if self.process.poll() is None:
-            self.process.wait(timeout=10)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(_alive(pid) for pid in self.pids):
-            time.sleep(0.1)
-        self.log_file.close()
-        left = [pid for pid in sorted(self.pids) if _alive(pid)]
-        log(f"worker stopped (pids {sorted(self.pids)}; still alive: {left or 'none'})")
-        return left
 
 
 def cpu_seconds(pids) -> tuple[float, float]:
@@ -682,7 +602,7 @@ def main():
         info = machine()
         load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
-        worker = Worker(env, workdir / "worker.log")
+        worker = Worker(WORKER, env, workdir / "worker.log")
         log(f"worker ready in {worker.wait_ready(app):.1f} s; pids {sorted(worker.pids)}")
 
         rng = random.Random(10)

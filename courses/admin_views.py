@@ -6,7 +6,8 @@ scope again (courses.assignment), so a forged id is counted out of scope, never 
 
 from django import forms
 from django.db.models import Q
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -17,16 +18,33 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.permissions import policy_registry
 
 from lms.people.admin_scope import AllowedUsersMixin
-from lms.people.selectors import branches_visible_to, people_visible_to, villages_visible_to
+from lms.people.selectors import (
+    branches_visible_to,
+    people_visible_to,
+    user_role,
+    villages_visible_to,
+)
 
-from .assignment import assignment_people_ids, course_assign_start
-from .models import CoursePage, Enrollment
+from .assignment import (
+    assignment_people_ids,
+    course_assign_start,
+    course_assignment_retry,
+    course_assignment_visible_to,
+)
+from .models import CourseAssignment, CoursePage, Enrollment
 
 ENROLLMENTS = "course_enrollments"  # the enrollments viewset's URL namespace
 
 
 def enrollment_policy():
     return policy_registry.get_by_type(Enrollment)
+
+
+def counts_text(course: CoursePage, counts: dict[str, int]) -> str:
+    return _(
+        "“%(course)s”: %(assigned)d enrolled, %(reenrolled)d enrolled again,"
+        " %(already)d already enrolled."
+    ) % {"course": course.title, **counts}
 
 
 class CourseAssignForm(forms.Form):
@@ -85,7 +103,10 @@ class CourseAssignView(AllowedUsersMixin, WagtailAdminTemplateMixin, TemplateVie
 
     def get_context_data(self, form=None, **kwargs):
         form = form or CourseAssignForm(user=self.request.user)
-        return super().get_context_data(form=form, media=form.media, **kwargs)
+        recent = CourseAssignment.objects.filter(requested_by=self.request.user).select_related(
+            "course"
+        )[:5]
+        return super().get_context_data(form=form, media=form.media, recent=recent, **kwargs)
 
     def post(self, request, *args, **kwargs):
         form = CourseAssignForm(request.POST, user=request.user)
@@ -99,20 +120,58 @@ class CourseAssignView(AllowedUsersMixin, WagtailAdminTemplateMixin, TemplateVie
             people=data["people"] or (),
             party_members_only=data["party_members_only"],
         )
-        counts = course_assign_start(course=data["course"], people_ids=ids, by=request.user)
-        if counts is None:
-            messages.success(
-                request,
-                _("“%(course)s” is being assigned; the enrollments appear here in a few moments.")
-                % {"course": data["course"].title},
-            )
-        else:
-            messages.success(
-                request,
-                _(
-                    "“%(course)s”: %(assigned)d enrolled, %(reenrolled)d enrolled again,"
-                    " %(already)d already enrolled."
-                )
-                % {"course": data["course"].title, **counts},
-            )
+        result = course_assign_start(course=data["course"], people_ids=ids, by=request.user)
+        if isinstance(result, CourseAssignment):
+            return redirect(f"{ENROLLMENTS}:assignment", result.pk)
+        messages.success(request, counts_text(data["course"], result))
         return redirect(reverse(f"{ENROLLMENTS}:index"))
+
+
+class CourseAssignmentView(AllowedUsersMixin, WagtailAdminTemplateMixin, TemplateView):
+    """A queued assignment: its progress while the task works (the page refreshes itself),
+    then the counts, or the error and a retry that goes on from where it stopped. For the
+    organizer who asked and staff who see all its villages; 404 for anyone else, as for one
+    that does not exist."""
+
+    page_title = gettext_lazy("Assigning a course")
+    header_icon = "group"
+    template_name = "courses/admin/assignment.html"
+
+    def user_is_allowed(self, user) -> bool:
+        return user_role(user) is not None
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {
+                "url": reverse(f"{ENROLLMENTS}:index"),
+                "label": capfirst(Enrollment._meta.verbose_name_plural),
+            },
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def assignment(self) -> CourseAssignment:
+        assignment = get_object_or_404(
+            # Not the ids (up to 30,000 for a township): the page refreshes every 2 s.
+            CourseAssignment.objects.select_related("course").defer("person_ids"),
+            pk=self.kwargs["assignment_id"],
+        )
+        if not course_assignment_visible_to(self.request.user, assignment):
+            raise Http404
+        return assignment
+
+    def get_context_data(self, **kwargs):
+        assignment = self.assignment()
+        enrollments = reverse(f"{ENROLLMENTS}:index")
+        return super().get_context_data(
+            assignment=assignment,
+            refresh=assignment.is_pending and not assignment.is_stalled,
+            stalled=assignment.is_stalled,
+            counts=counts_text(assignment.course, assignment.counts),
+            enrollments_url=f"{enrollments}?course={assignment.course_id}",
+            **kwargs,
+        )
+
+    def post(self, request, assignment_id):
+        course_assignment_retry(assignment=self.assignment())
+        return redirect(f"{ENROLLMENTS}:assignment", assignment_id)

@@ -6,11 +6,13 @@ services in courses/services.py write.
 """
 
 import copy
+import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -341,3 +343,73 @@ class QuizAttempt(models.Model):
 
     def __str__(self):
         return f"{self.person} · {self.lesson} · {self.score}"
+
+
+class CourseAssignment(models.Model):
+    """A course assigned to a large group, enrolled by a Celery task a chunk at a time.
+
+    `done` counts the people (in `person_ids` order) whose chunk has committed, in the same
+    transaction as their enrolments, so a task started again after a lost worker goes on from
+    there and `counts` add up to what was really written. The admin shows its progress, or
+    the error and a retry."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("assigning")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    course = models.ForeignKey(
+        CoursePage, verbose_name=_("course"), on_delete=models.CASCADE, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    person_ids = models.JSONField(_("people"), default=list)
+    village_ids = models.JSONField(
+        _("villages"), default=list, help_text=_("The villages of the people, for who may see it.")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("total"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    counts = models.JSONField(_("counts"), default=dict)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    progressed_at = models.DateTimeField(_("last progress"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("course assignment")
+        verbose_name_plural = _("course assignments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done__lte=models.F("total")), name="assignment_done_le_total"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.course.title} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.done // self.total if self.total else 100
+
+    @property
+    def is_stalled(self) -> bool:
+        """Queued or running, and nothing counted for longer than Redis waits before handing
+        a lost worker's message to another (and a minute): its message is gone too (Redis
+        lost it, or the task died recording a failure), so nothing will go on by itself."""
+        if not self.is_pending:
+            return False
+        timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 60
+        return self.progressed_at < timezone.now() - datetime.timedelta(seconds=timeout)

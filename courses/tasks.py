@@ -1,21 +1,18 @@
 """Background work for online study (Celery). Thin: ids in, one service call each."""
 
 from celery import shared_task
-from django.contrib.auth import get_user_model
 
-from .assignment import course_assign
-from .models import CoursePage
+from .assignment import course_assignment_run
 from .services import course_ledger_resync
 
 
 @shared_task(name="courses.assign")
-def course_assign_task(course_id: int, person_ids: list[int], by_id: int) -> dict | str:
-    """Enrol a large group in a course; safe to run twice (the service is idempotent)."""
-    course = CoursePage.objects.filter(pk=course_id).first()
-    by = get_user_model().objects.filter(pk=by_id).first()
-    if course is None or by is None:
-        return "gone"
-    return course_assign(course=course, people_ids=person_ids, by=by)
+def course_assign_task(assignment_id: int) -> str:
+    """Enrol a large group in a course, a chunk per transaction, each counted as it commits.
+    A worker lost mid-way (acks late, rejected on worker loss) leaves the message to be
+    delivered again, and the next run goes on from the last chunk counted; a done assignment
+    is left alone."""
+    return course_assignment_run(assignment_id=assignment_id).status
 
 
 @shared_task(name="courses.ledger_resync")

@@ -156,6 +156,11 @@ class EnrollmentViewSet(ReadOnlyScopedModelViewSet):
         return [
             *super().get_urlpatterns(),
             path("assign/", admin_views.CourseAssignView.as_view(), name="assign"),
+            path(
+                "assignments/<int:assignment_id>/",
+                admin_views.CourseAssignmentView.as_view(),
+                name="assignment",
+            ),
         ]
 
 

@@ -123,6 +123,12 @@ def secretary_a(township, village_a):
 
 
 @pytest.fixture
+def secretary_b(township, village_b):
+    """The village secretary of 西沟村 only."""
+    return _staff("secretary_b", Role.SECRETARY, township, [village_b])
+
+
+@pytest.fixture
 def organizer_a(township, village_a):
     return _staff("organizer_a", Role.ORGANIZER, township, [village_a])
 

@@ -192,7 +192,27 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it ends, not when it starts, so a worker lost mid-way leaves
+# its message to be delivered again; every task is safe to run twice (chunks count as they
+# commit: courses.assignment, certificates.batches, lms.exports). A pool process killed
+# (the OOM killer, a kill -9) has its task requeued at once rather than acknowledged as failed.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis hands an unacknowledged message to another worker after this many seconds: how long
+# a whole worker lost (a machine gone) delays its task. It must exceed the longest task, or a
+# task still running is started a second time: the longest measured is a county's 1,000,000-row
+# export, about 20 s (benchmarks/RESULTS.md); a 30,000-person course assignment takes less.
+# The time limits below stop any task well before it, the soft one raising inside the task
+# (a course assignment records it as failed, for the organizer to retry). Default 15 minutes.
+_visibility_timeout = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "900"))
+# Workers look for such messages every 10 s (kombu's default, every 100 s, added up to
+# 100 s to the recovery in benchmarks/drill_worker_kill.py): one small Redis read each time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _visibility_timeout,
+    "unacked_restore_throttle": 1,
+}
+CELERY_TASK_SOFT_TIME_LIMIT = _visibility_timeout * 2 // 3
+CELERY_TASK_TIME_LIMIT = _visibility_timeout * 3 // 4
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -8,11 +8,10 @@ from django.urls import reverse
 from attendance import sign_in
 from attendance.models import AttendanceRecord, PendingWalkIn, Registration
 from attendance.services import attendance_sign_in
-from lms.people.models import RoleAssignment
-from lms.people.services import person_account_create, role_assign
+from lms.people.services import person_account_create
 from tests.conftest import PASSWORD, beijing
 from tests.factories.attendance import TrainingSessionFactory
-from tests.factories.people import PersonFactory, UserFactory
+from tests.factories.people import PersonFactory
 
 # The clock stands still 10 s into a 30-second window of the screen's codes (09:00:10 on
 # 5 March 2026): the codes a test computes are the ones the page showed, 20 s before they change.
@@ -25,16 +24,6 @@ Status = AttendanceRecord.Status
 @pytest.fixture
 def session(village_a):
     return TrainingSessionFactory(village=village_a, topic="设施蔬菜病虫害防治")
-
-
-@pytest.fixture
-def secretary_b(township, village_b):
-    """The village secretary of 西沟村 only."""
-    user = UserFactory(username="secretary_b")
-    role_assign(
-        user=user, role=RoleAssignment.Role.SECRETARY, township=township, villages=[village_b]
-    )
-    return user
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 
 import pytest
 
-from courses import assignment
 from courses.assignment import assignment_people_ids, course_assign, course_assign_start
 from courses.models import Enrollment
-from courses.tasks import course_assign_task
 from tests.factories import courses as build
 from tests.factories.people import PartyBranchFactory, PersonFactory
 
@@ -81,31 +79,6 @@ def test_assigning_keeps_a_completed_enrollment_as_it_was(course, east_members, 
     course_assign(course=course, people_ids=[east_members[0].pk], by=secretary_a)
     enrollment = Enrollment.objects.get(person=east_members[0])
     assert (enrollment.status, enrollment.source) == ("completed", "self")
-
-
-def test_task_called_directly_assigns_and_is_safe_to_repeat(course, east_members, organizer_a):
-    ids = [person.pk for person in east_members]
-    assert course_assign_task(course.pk, ids, organizer_a.pk)["assigned"] == 3
-    assert course_assign_task(course.pk, ids, organizer_a.pk)["already"] == 3
-    assert course_assign_task(course.pk + 999, ids, organizer_a.pk) == "gone"
-
-
-def test_a_large_group_is_queued_on_commit_not_before(
-    course, east_members, organizer_a, monkeypatch, django_capture_on_commit_callbacks
-):
-    monkeypatch.setattr(assignment, "QUEUE_THRESHOLD", 2)
-    queued = []
-    monkeypatch.setattr(course_assign_task, "delay", lambda *args: queued.append(args))
-    ids = [person.pk for person in east_members]
-
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert course_assign_start(course=course, people_ids=ids, by=organizer_a) is None
-    assert queued == []
-
-    for callback in callbacks:
-        callback()
-    assert queued == [(course.pk, ids, organizer_a.pk)]
-    assert not Enrollment.objects.exists()  # the worker does the work
 
 
 def test_a_small_group_is_assigned_at_once(course, east_members, organizer_a):
