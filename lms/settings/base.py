@@ -210,6 +210,7 @@ _visibility_timeout = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "900"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": _visibility_timeout,
     "unacked_restore_throttle": 1,
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,  # see the broker's timeouts below
 }
 CELERY_TASK_SOFT_TIME_LIMIT = _visibility_timeout * 2 // 3
 CELERY_TASK_TIME_LIMIT = _visibility_timeout * 3 // 4
@@ -224,7 +225,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # broker's connection, the publish and the result store's subscription (Redis too) each
 # retry twice at most. Workers and beat wait for the broker as usual.
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
