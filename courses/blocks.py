@@ -1,9 +1,13 @@
 """The StreamField blocks editors build lessons and quizzes from."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock
+
+from .media_length import media_length_seconds
 
 
 class MediaBlock(blocks.StructBlock):
@@ -16,7 +20,11 @@ class MediaBlock(blocks.StructBlock):
     duration_seconds = blocks.IntegerBlock(
         label=_("length in seconds"),
         min_value=1,
-        help_text=_("Study time credited for this file never exceeds its length."),
+        required=False,
+        help_text=_(
+            "Read from the file when the lesson is saved; type a length only to correct it."
+            " Study time credited for this file never exceeds its length."
+        ),
     )
     caption = blocks.CharBlock(label=_("caption"), required=False)
 
@@ -24,6 +32,22 @@ class MediaBlock(blocks.StructBlock):
         icon = "media"
         label = _("Video or audio")
         template = "blocks/media_block.html"
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value.get("duration_seconds") or value.get("file") is None:
+            return value
+        seconds = media_length_seconds(value["file"])
+        if seconds is None:
+            raise StructBlockValidationError(
+                block_errors={
+                    "duration_seconds": ValidationError(
+                        _("The length could not be read from this file: type it in seconds.")
+                    )
+                }
+            )
+        value["duration_seconds"] = seconds
+        return value
 
 
 class PdfBlock(blocks.StructBlock):

@@ -26,6 +26,7 @@ from tests.e2e.test_organizer_journey import _log_in as staff_log_in
 from tests.e2e.test_study_on_phone import _log_in as member_log_in
 from tests.e2e.test_study_on_phone import site_tree  # noqa: F401  (autouse fixture)
 from tests.factories import courses as build
+from tests.factories.media import silent_mp3
 from tests.factories.people import PersonFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -42,14 +43,6 @@ PAUSE = "() => document.querySelector('audio').pause()"
 ENDED = "() => document.querySelector('audio').ended"
 # Seconds the server says it has credited, from the last heartbeat's reply ("" before one).
 CREDITED = "() => document.querySelector('[data-heartbeat-url]').dataset.credited || ''"
-
-
-def silent_mp3(seconds: int) -> bytes:
-    """A small valid MP3 (MPEG-1 Layer III, 32 kbit/s, 44.1 kHz, mono) of silence: frames
-    whose side information is all zero decode as silence. MP3, not WAV, because the
-    document library accepts only the extensions in WAGTAILDOCS_EXTENSIONS."""
-    frame = bytes([0xFF, 0xFB, 0x10, 0xC0]) + bytes(100)  # 104 bytes = 1152 samples
-    return frame * -(-seconds * 44100 // 1152)
 
 
 def _shot(page, name):
