@@ -56,24 +56,58 @@ class SessionsPanel(RolePanel):
     template_name = "home/panels/sessions.html"
 
     def get_context_data(self, parent_context=None):
-        today = timezone.localdate()
-        week_end = today + datetime.timedelta(days=7 - today.weekday())
-        sessions = list(
-            sessions_visible_to(self.user)
-            .exclude(status="cancelled")
-            .filter(starts_at__gte=_local_day(today), starts_at__lt=_local_day(week_end))
-            .select_related("village", "kind")
-            .annotate(came=Count("attendance", filter=_came()))
-            .order_by("starts_at", "pk")
-        )
-        return {
-            "today": [s for s in sessions if s.local_date == today],
-            "later": [s for s in sessions if s.local_date != today],
-        }
+        return sessions_this_week(self.user)
 
 
 def _came():
     return Q(attendance__status__in=AttendanceRecord.CAME)
+
+
+def sessions_this_week(user) -> dict:
+    """Today's sessions in the user's villages, with how many came and how many walk-ins
+    wait at the desk, and the rest of this week's: the admin's panel and the phone desk."""
+    today = timezone.localdate()
+    week_end = today + datetime.timedelta(days=7 - today.weekday())
+    sessions = list(
+        sessions_visible_to(user)
+        .exclude(status="cancelled")
+        .filter(starts_at__gte=_local_day(today), starts_at__lt=_local_day(week_end))
+        .select_related("village", "kind")
+        .annotate(
+            came=Count("attendance", filter=_came(), distinct=True),
+            waiting=Count(
+                "pending_walk_ins",
+                filter=Q(pending_walk_ins__status="pending"),
+                distinct=True,
+            ),
+        )
+        .order_by("starts_at", "pk")
+    )
+    return {
+        "today": [s for s in sessions if s.local_date == today],
+        "later": [s for s in sessions if s.local_date != today],
+    }
+
+
+def village_figures(user) -> dict:
+    """This year's 期/人次/人数/户 of the user's villages and the party members behind on
+    study (the statistics' and the ledger's one implementation each)."""
+    today = timezone.localdate()
+    villages = villages_visible_to(user)
+    behind = []
+    townships = {v.township_id: v.township for v in villages.select_related("township")}
+    for township in townships.values():
+        behind += list(
+            members_behind(township=township, year=today.year, on=today)
+            .filter(village__in=villages)
+            .select_related("village")[:BEHIND_SHOWN]
+        )
+    return {
+        "year": today.year,
+        "totals": attendance_totals(year_filter(user, year=today.year)),
+        "behind": behind[:BEHIND_SHOWN],
+        "columns": COLUMNS,
+    }
 
 
 class VillageFiguresPanel(RolePanel):
@@ -84,22 +118,7 @@ class VillageFiguresPanel(RolePanel):
     template_name = "home/panels/village_figures.html"
 
     def get_context_data(self, parent_context=None):
-        today = timezone.localdate()
-        villages = villages_visible_to(self.user)
-        behind = []
-        townships = {v.township_id: v.township for v in villages.select_related("township")}
-        for township in townships.values():
-            behind += list(
-                members_behind(township=township, year=today.year, on=today)
-                .filter(village__in=villages)
-                .select_related("village")[:BEHIND_SHOWN]
-            )
-        return {
-            "year": today.year,
-            "totals": attendance_totals(year_filter(self.user, year=today.year)),
-            "behind": behind[:BEHIND_SHOWN],
-            "columns": COLUMNS,
-        }
+        return village_figures(self.user)
 
 
 class TownshipYearPanel(RolePanel):

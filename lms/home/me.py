@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from lms.people.selectors import person_for_user
+from lms.people.selectors import person_for_user, user_role
 
 # 长辈版 (the elder mode: large text, strong contrast) is kept per phone, for a year: an
 # older member's phone stays in it whoever logs in, and it works before logging in too.
@@ -18,7 +18,11 @@ ELDER_SECONDS = 365 * 24 * 3600
 @login_required
 @require_GET
 def me(request):
-    return render(request, "home/me.html", {"person": person_for_user(request.user)})
+    return render(
+        request,
+        "home/me.html",
+        {"person": person_for_user(request.user), "staff": user_role(request.user) is not None},
+    )
 
 
 @require_POST

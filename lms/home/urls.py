@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from .desk import desk
 from .me import elder_mode, me
 from .study import my_study
 
@@ -10,5 +11,6 @@ app_name = "home"
 urlpatterns = [
     path("study/", my_study, name="my_study"),
     path("me/", me, name="me"),
+    path("desk/", desk, name="desk"),
     path("me/elder-mode/", elder_mode, name="elder_mode"),
 ]
