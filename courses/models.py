@@ -123,12 +123,22 @@ class CoursePage(ShuangyuPage):
     )
     opens_on = models.DateField(_("open from"), null=True, blank=True)
     closes_on = models.DateField(_("open until"), null=True, blank=True)
+    cover = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("cover image"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Shown beside the course in the lists; a landscape photo works best."),
+    )
     self_enrollment = models.BooleanField(_("learners may enrol themselves"), default=True)
     requires_quiz_pass = models.BooleanField(_("quizzes must be passed to complete"), default=True)
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),
+        FieldPanel("cover"),
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("track"), FieldPanel("study_hours")]),

@@ -148,7 +148,10 @@ def courses_open_to(*, person, on: datetime.date | None = None):
             "track",
             "study_hours",
             "is_required",
+            "cover",
         )
+        # The covers and their list-sized renditions: no query when no course has one.
+        .prefetch_related("cover__renditions")
     )
 
 
