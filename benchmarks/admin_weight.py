@@ -17,7 +17,10 @@ asks again, no compression (Debian's nginx compresses text/html only) and no Cac
 
 Usage (from the project folder):
     .venv/bin/python benchmarks/admin_weight.py [--checkout DIR] [--static app|plain]
-        [--database FILE] [--runs 3]
+        [--database FILE] [--runs 3] [--path /admin/] [--slow-3g]
+`--slow-3g` throttles Chromium to DevTools' Slow 3G (500 kbit/s, 2 s round trips) and adds
+the time to the page's load event; `--path` opens another page as the administrator (a
+lesson page, say).
 `--checkout DIR` serves another copy of the project (e.g. `git archive <commit>` unpacked)
 for a before/after. The database file is created, migrated and seeded by the checkout
 served, once (about a minute); later runs reuse it. The script prints one JSON line per run
@@ -123,6 +126,10 @@ def _visit(page, session, url: str, origin: str) -> dict:
         lambda e: finished.__setitem__(e["requestId"], e["encodedDataLength"]),
     )
     page.goto(url, wait_until="networkidle")
+    timing = page.evaluate(
+        "() => { const t = performance.getEntriesByType('navigation')[0];"
+        " return t.loadEventEnd - t.startTime; }"
+    )
     rows = []
     for request_id, event in sent.items():
         address = event["request"]["url"]
@@ -146,11 +153,27 @@ def _visit(page, session, url: str, origin: str) -> dict:
         "bytes": sum(row["bytes"] for row in network),
         "from_cache": len(rows) - len(network),
         "other_hosts": sorted({r["url"] for r in rows if r["url"].startswith("http")}),
+        "load_seconds": round(timing / 1000, 2),
         "rows": rows,
     }
 
 
-def _measure(port: int) -> dict:
+# Chrome DevTools' "Slow 3G": 500 kbit/s at 80 % use, 400 ms round trips times DevTools' 5.
+SLOW_3G = {
+    "offline": False,
+    "latency": 2000,
+    "downloadThroughput": 500 * 1024 / 8 * 0.8,
+    "uploadThroughput": 500 * 1024 / 8 * 0.8,
+}
+
+
+def _network(session, slow_3g: bool) -> None:
+    session.send("Network.enable")
+    if slow_3g:
+        session.send("Network.emulateNetworkConditions", SLOW_3G)
+
+
+def _measure(port: int, path: str = "/admin/", slow_3g: bool = False) -> dict:
     from playwright.sync_api import sync_playwright
 
     origin = f"http://localhost:{port}"
@@ -172,13 +195,13 @@ def _measure(port: int) -> dict:
         context = browser.new_context(storage_state=cookies)  # an empty cache
         page = context.new_page()
         session = context.new_cdp_session(page)
-        session.send("Network.enable")
-        first = _visit(page, session, f"{origin}/admin/", origin)
+        _network(session, slow_3g)
+        first = _visit(page, session, f"{origin}{path}", origin)
         page.close()
         page = context.new_page()  # the same cache, the next visit
         session = context.new_cdp_session(page)
-        session.send("Network.enable")
-        again = _visit(page, session, f"{origin}/admin/", origin)
+        _network(session, slow_3g)
+        again = _visit(page, session, f"{origin}{path}", origin)
         browser.close()
     return {"first": first, "again": again}
 
@@ -191,6 +214,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--detail", action="store_true", help="print every request of the last run")
+    parser.add_argument(
+        "--path", default="/admin/", help="the page to open (default the dashboard)"
+    )
+    parser.add_argument(
+        "--slow-3g", action="store_true", help="throttle to DevTools' Slow 3G and time the load"
+    )
     args = parser.parse_args()
 
     checkout = args.checkout.resolve()
@@ -212,7 +241,7 @@ def main() -> None:
     try:
         runs = []
         for _ in range(args.runs):
-            run = _measure(args.port)
+            run = _measure(args.port, args.path, args.slow_3g)
             rows = {visit: run[visit].pop("rows") for visit in ("first", "again")}
             print(json.dumps(run, ensure_ascii=False), flush=True)
             runs.append(run)
@@ -233,10 +262,14 @@ def main() -> None:
             {
                 "checkout": str(checkout),
                 "static": args.static,
+                "path": args.path,
+                "slow_3g": args.slow_3g,
                 "first_visit_bytes": median("first", "bytes"),
                 "first_visit_requests": median("first", "requests"),
                 "next_visit_bytes": median("again", "bytes"),
                 "next_visit_requests": median("again", "requests"),
+                "first_visit_load_seconds": median("first", "load_seconds"),
+                "next_visit_load_seconds": median("again", "load_seconds"),
                 "other_hosts": runs[-1]["first"]["other_hosts"],
             }
         )
