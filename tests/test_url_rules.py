@@ -11,6 +11,7 @@ import datetime
 import enum
 import hashlib
 import io
+import json
 import types
 
 import pytest
@@ -593,6 +594,7 @@ def api_request(operation: str, w: World) -> tuple[str, str, dict]:
         "GET /api/v1/stats/report": figures,
         "GET /api/v1/stats/overview": figures,
         "GET /api/v1/stats/targets": {"year": 2026},
+        "GET /api/v1/people/": {"village_id": w.village_a.pk, "limit": 100},
     }
     if method == "GET":
         return method, path, {"data": queries.get(operation, {})}
@@ -681,7 +683,10 @@ def _leaks(w: World, response) -> list[str]:
         "application/pdf"
     ):
         return []
-    text = response.content.decode(errors="replace")
+    if response.get("Content-Type", "").startswith("application/json"):
+        text = json.dumps(response.json(), ensure_ascii=False)  # names unescaped
+    else:
+        text = response.content.decode(errors="replace")
     markers = (w.person.name, w.walk_in.name, w.session.topic, w.held.topic, w.certificate.serial)
     return [f"shows {marker!r} of 东沟村" for marker in markers if marker in text]
 
