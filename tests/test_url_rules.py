@@ -24,6 +24,7 @@ from django.utils import timezone
 from PIL import Image
 from wagtail.admin.viewsets import viewsets
 from wagtail.fields import StreamField
+from wagtail.models import Page, get_page_models
 
 from attendance.models import AttendanceRecord, PendingWalkIn, Registration, SheetPhoto
 from attendance.services import attendance_mark
@@ -311,6 +312,12 @@ RULES = {
     "stats:export_file": Rule.REQUESTER,
     "listing_exports:status": Rule.REQUESTER,
     "listing_exports:file": Rule.REQUESTER,
+    # Our Wagtail pages: what the township publishes is for anyone to read; studying it
+    # (the ticket, the heartbeat, the quiz) needs a login.
+    "page home.HomePage": P,
+    "page courses.CourseIndexPage": P,
+    "page courses.CoursePage": P,
+    "page courses.LessonPage": P,
     # The API.
     "POST /api/v1/auth/token": P,
     "GET /api/v1/people/me": LEARNER,
@@ -378,6 +385,13 @@ def url_routes() -> dict[str, object]:
 
     walk(get_resolver(), [], "/")
     return found
+
+
+def page_types() -> list[str]:
+    """Our Wagtail page types, served by Wagtail's own view at their place in the tree."""
+    return sorted(
+        f"page {model._meta.label}" for model in get_page_models() if _ours(model.__module__)
+    )
 
 
 def api_operations() -> list[str]:
@@ -659,6 +673,11 @@ def _every_route(w: World):
         listing = _rule(name)[0] == Rule.STAFF
         arguments = {"data": {"village": w.village_a.pk}} if listing else {}
         yield name, "GET", url_of(name, pattern, objects), arguments
+    for page_type in page_types():
+        page = Page.objects.type(apps.get_model(page_type.split()[1])).live().first()
+        if page is None:
+            raise AssertionError(f"no live {page_type} in the world: add one")
+        yield page_type, "GET", page.url, {}
     for operation in api_operations():
         method, url, arguments = api_request(operation, w)
         yield operation, method, url, arguments
@@ -668,7 +687,7 @@ def _every_route(w: World):
 
 
 def test_every_route_has_a_rule():
-    routes = set(url_routes()) | set(api_operations())
+    routes = set(url_routes()) | set(page_types()) | set(api_operations())
 
     missing = sorted(routes - set(RULES))
     assert not missing, f"new route without a rule: add it to RULES: {missing}"
