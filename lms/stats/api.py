@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from lms.api_input import RecordId, Year
 from lms.ledger.models import Track
 from lms.people.selectors import user_role
 
@@ -22,9 +23,9 @@ router = Router(tags=["stats"])
 class StatsQuery(Schema):
     date_from: datetime.date = Field(..., alias="from", description="First day, YYYY-MM-DD.")
     date_to: datetime.date = Field(..., alias="to", description="Last day (inclusive).")
-    village: int | None = Field(None, description="One village's id (within your scope).")
+    village: RecordId | None = Field(None, description="One village's id (within your scope).")
     track: Track | None = None
-    kind: int | None = Field(None, description="A session kind's id.")
+    kind: RecordId | None = Field(None, description="A session kind's id.")
     party_members_only: bool = False
 
 
@@ -125,7 +126,7 @@ def overview(request, query: Query[StatsQuery]):
 
 
 @router.get("/targets", response=list[TargetOut])
-def targets(request, year: int):
+def targets(request, year: Year):
     """The year's targets of your townships against what was done (完成率 = done / target)."""
     if user_role(request.user) is None:
         raise HttpError(403, _("Only staff may see the statistics."))
