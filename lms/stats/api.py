@@ -86,17 +86,18 @@ class TargetOut(Schema):
 def _filter(request, query: StatsQuery):
     if user_role(request.user) is None:
         raise HttpError(403, _("Only staff may see the statistics."))
-    if query.date_to < query.date_from:
-        raise HttpError(422, _("The end of the range is before its start."))
-    return stats_filter_for(
-        request.user,
-        date_from=query.date_from,
-        date_to=query.date_to,
-        village=query.village,
-        track=query.track or "",
-        kind=query.kind,
-        party_members_only=query.party_members_only,
-    )
+    try:
+        return stats_filter_for(
+            request.user,
+            date_from=query.date_from,
+            date_to=query.date_to,
+            village=query.village,
+            track=query.track or "",
+            kind=query.kind,
+            party_members_only=query.party_members_only,
+        )
+    except ValueError as error:  # a range the statistics do not answer
+        raise HttpError(422, str(error)) from None
 
 
 @router.get("/report", response=ReportOut, by_alias=True)
