@@ -1,9 +1,10 @@
 """The API fuzzed from its own schema (schemathesis): whatever a client sends, no operation
 answers 500, and every answer has the content type and shape the schema gives it.
 
-Requests go in-process to Django's WSGI handler as the learner of 东沟村, with a bearer token
-(the mobile client's way in), on the objects of tests/test_url_rules.py's world. A few
-examples per operation keep it quick; SHUANGYU_FUZZ_EXAMPLES=200 looks harder.
+Requests go in-process to Django's WSGI handler as the learner of 东沟村 and as township
+staff, each with a bearer token (the mobile client's way in), on the objects of
+tests/test_url_rules.py's world. A few examples per operation keep it quick;
+SHUANGYU_FUZZ_EXAMPLES=200 looks harder.
 """
 
 import os
@@ -30,9 +31,10 @@ schema.app = WSGIHandler()
 EXAMPLES = int(os.environ.get("SHUANGYU_FUZZ_EXAMPLES", "5"))
 
 
-@pytest.fixture
-def learner_token(world):  # noqa: F811
-    return api_token_create(user=world.learner)
+@pytest.fixture(params=["learner", "township_staff"])
+def token(request, world):  # noqa: F811
+    """A bearer token of the learner (the study operations) or of township staff (the rest)."""
+    return api_token_create(user=getattr(world, request.param))
 
 
 @pytest.mark.django_db
@@ -44,9 +46,9 @@ def learner_token(world):  # noqa: F811
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
-def test_no_request_breaks_the_api_or_its_schema(case, learner_token):
+def test_no_request_breaks_the_api_or_its_schema(case, token):
     case.call_and_validate(
-        headers={"Authorization": f"Bearer {learner_token}"},
+        headers={"Authorization": f"Bearer {token}"},
         # Undocumented statuses (404, 409, 422 …) are not failures here: the routes' rules
         # are tests/test_url_rules.py's; this is about crashes and answers' shapes.
         checks=[not_a_server_error, content_type_conformance, response_schema_conformance],

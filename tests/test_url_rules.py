@@ -15,6 +15,7 @@ import json
 import types
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -39,7 +40,7 @@ from lms.ledger.models import AnnualRequirement
 from lms.people.models import PersonMerge, RoleAssignment
 from lms.people.services import person_account_create, role_assign
 from lms.stats.models import AnnualTarget, StatsExport
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, beijing
 from tests.factories import courses as course_factories
 from tests.factories.attendance import TrainingSessionFactory, kind
 from tests.factories.certificates import published_template
@@ -512,8 +513,14 @@ def _world_build() -> World:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """One set of objects for the whole module, rolled back at its end; every request runs
-    in a savepoint of its own, so a GET that signs someone in changes nothing for the next."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    in a savepoint of its own, so a GET that signs someone in changes nothing for the next.
+    The clock stands at 5 March 2026, 09:30, for the module: the training in progress, the
+    year's figures and the sign-in codes agree whenever the tests run."""
+    with (
+        time_machine.travel(beijing(2026, 3, 5, 9, 30), tick=False),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         yield _world_build()
         transaction.set_rollback(True)
 
