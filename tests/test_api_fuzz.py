@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from lms.api import api
+from lms.api_input import DATABASE_INT_MAX, PAGE_MAX
 from lms.people.services import api_token_create
 from tests.test_url_rules import world  # noqa: F401  (the module's objects of 东沟村)
 
@@ -78,11 +79,15 @@ def test_an_id_beyond_the_database_is_invalid_input_not_a_crash(world):  # noqa:
             for method in operations if url != path else ():
                 response = getattr(client, method)(url, content_type="application/json", data=body)
                 assert response.status_code == 422, f"{user}: {method.upper()} {path}"
-    # Ids and years in queries, as township staff (the learner is refused before reading them).
+    # Ids, years and paging in queries, as township staff (learners are refused before them).
     for url in (
         f"/api/v1/people/?village_id={too_large}",
+        f"/api/v1/people/?offset={too_large}",
+        f"/api/v1/people/?limit={PAGE_MAX + 1}",  # a page, not the roster in one answer
         f"/api/v1/stats/report?from=2026-01-01&to=2026-12-31&village={too_large}",
         f"/api/v1/stats/overview?from=2026-01-01&to=2026-12-31&kind={too_large}",
         f"/api/v1/stats/targets?year={too_large}",
     ):
         assert client.get(url).status_code == 422, url
+    last = client.get(f"/api/v1/people/?offset={DATABASE_INT_MAX}")
+    assert (last.status_code, last.json()["items"]) == (200, [])

@@ -12,6 +12,7 @@ import enum
 import hashlib
 import io
 import json
+import re
 import types
 
 import pytest
@@ -551,6 +552,7 @@ def _path_objects(w: World) -> dict:
         ("wagtailsnippetchoosers_certificates_certificatetemplate", "pk"): w.template,
         ("wagtailusers_users", "pk"): w.learner,
         ("attendance", "pk"): w.session,
+        ("attendance:walk_in", "pk"): w.walk_in,
         ("courses", "pk"): w.course,
         "registration_pk": w.registration,
         "photo_pk": w.photo,
@@ -570,27 +572,23 @@ def _path_objects(w: World) -> dict:
     }
 
 
-def _value(objects: dict, namespace: str, argument: str):
-    value = objects.get((namespace, argument), objects.get(argument))
-    if value is None:
-        raise AssertionError(f"no object of 东沟村 for {namespace}:{argument}: add it to the world")
-    return getattr(value, "pk", value)
+def _value(objects: dict, argument: str, *scopes: str):
+    """The object a path argument names: by route or namespace first, then by argument."""
+    for key in (*((scope, argument) for scope in scopes), argument):
+        if key in objects:
+            return getattr(objects[key], "pk", objects[key])
+    raise AssertionError(f"no object of 东沟村 for {scopes[:1]} {argument}: add it to the world")
 
 
 def url_of(name: str, pattern, objects: dict) -> str:
     namespace = name.rpartition(":")[0].rpartition(":")[2]
     arguments = pattern.pattern.regex.groupindex
-    if name == "attendance:walk_in":
-        return reverse(name, kwargs={"pk": objects["walk_in_id"].pk})
-    return reverse(name, kwargs={a: _value(objects, namespace, a) for a in arguments})
+    return reverse(name, kwargs={a: _value(objects, a, name, namespace) for a in arguments})
 
 
 def api_url_of(operation: str, objects: dict) -> tuple[str, str]:
     method, _, path = operation.partition(" ")
-    for argument in ("person_id", "session_id", "course_id", "lesson_id", "walk_in_id",
-                     "batch_id", "serial"):  # fmt: skip
-        path = path.replace("{" + argument + "}", str(_value(objects, "", argument)))
-    return method, path
+    return method, re.sub(r"\{(\w+)\}", lambda m: str(_value(objects, m.group(1))), path)
 
 
 def api_request(operation: str, w: World) -> tuple[str, str, dict]:

@@ -4,10 +4,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
-from lms.api_input import RecordId
+from lms.api_input import LimitOffset, RecordId
 
 from .exceptions import LoginLocked, PeopleError
 from .identity import mask_id_number, mask_phone
@@ -95,7 +95,7 @@ def _staff_people(request):
 
 
 @people_router.get("/", response=list[PersonOut])
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def people_list(request, village_id: RecordId | None = None, q: str = ""):
     """People in the caller's villages; ID numbers and phones masked except for administrators.
 
