@@ -13,6 +13,8 @@ import re
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -30,6 +32,19 @@ schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = WSGIHandler()
 
 EXAMPLES = int(os.environ.get("SHUANGYU_FUZZ_EXAMPLES", "5"))
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept():
+    """Schemathesis calls Django's WSGI handler itself, not the test client: like the client,
+    keep each request from closing the database connection, which holds the test's
+    transaction (on PostgreSQL; SQLite's in-memory one is never closed)."""
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in signals:
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture(params=["learner", "township_staff"])

@@ -52,6 +52,7 @@ from tests.factories.people import (
     UserFactory,
     VillageFactory,
 )
+from tests.factories.site import site_tree_ensure
 
 OUR_APPS = ("lms", "courses", "attendance", "certificates")
 ROLES = ("anonymous", "learner", "secretary_b", "organizer_a", "township_staff")
@@ -430,6 +431,7 @@ class World(types.SimpleNamespace):
 
 
 def _world_build() -> World:
+    site_tree_ensure()  # an earlier transactional test may have flushed it (PostgreSQL)
     w = World()
     w.township = TownshipFactory(name="东沟乡", code="DG")
     w.village_a = VillageFactory(township=w.township, name="东沟村")
