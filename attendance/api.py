@@ -16,6 +16,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from lms.api_input import RecordId
 from lms.people.selectors import person_for_user
 from lms.people.throttle import client_address
 
@@ -54,13 +55,13 @@ class PersonCodeIn(Schema):
 
 
 class RollCallIn(Schema):
-    person_id: int
+    person_id: RecordId
     status: AttendanceRecord.Status
     excused_by: str = Field("", description="Who approved the leave; needed for excused.")
 
 
 class ResolveIn(Schema):
-    person_id: int | None = Field(None, description="The person it is; empty with new_person.")
+    person_id: RecordId | None = Field(None, description="The person it is; empty with new_person.")
     new_person: bool = False
     dismiss: bool = False
 
@@ -184,7 +185,7 @@ def _record_out(record: AttendanceRecord, changed: bool) -> dict:
     }
 
 
-def _staff_session(request, session_id: int):
+def _staff_session(request, session_id: RecordId):
     session = (
         sessions_visible_to(request.user).select_related("village").filter(pk=session_id).first()
     )
@@ -228,7 +229,7 @@ def sign_in_by_token_or_code(request, payload: SignInIn):
 
 
 @router.post("/sessions/{int:session_id}/evaluation", response={201: dict})
-def evaluation_create(request, session_id: int, payload: EvaluationIn):
+def evaluation_create(request, session_id: RecordId, payload: EvaluationIn):
     """An attendee rates the session once (满意度 1–5 and a comment)."""
     person = person_for_user(request.user)
     if person is None:
@@ -252,7 +253,7 @@ def evaluation_create(request, session_id: int, payload: EvaluationIn):
 
 
 @router.get("/sessions/{int:session_id}/screen", response=ScreenOut)
-def screen(request, session_id: int):
+def screen(request, session_id: RecordId):
     """The organizer's screen: this window's QR codes and code, counts, arrivals, walk-ins
     waiting, and the rating. A fixed number of queries however many have arrived."""
     session = _staff_session(request, session_id)
@@ -260,13 +261,13 @@ def screen(request, session_id: int):
 
 
 @router.get("/sessions/{int:session_id}/rating", response=RatingOut)
-def rating(request, session_id: int):
+def rating(request, session_id: RecordId):
     """Average 满意度 and response rate (responses over the people who came)."""
     return session_evaluation_summary(_staff_session(request, session_id))
 
 
 @router.post("/sessions/{int:session_id}/person-code", response={200: RecordOut})
-def person_code_scan(request, session_id: int, payload: PersonCodeIn):
+def person_code_scan(request, session_id: RecordId, payload: PersonCodeIn):
     """The organizer scans or types a person's own code: that person is signed in."""
     session = _staff_session(request, session_id)
     try:
@@ -279,7 +280,7 @@ def person_code_scan(request, session_id: int, payload: PersonCodeIn):
 
 
 @router.post("/sessions/{int:session_id}/roll-call", response={200: RecordOut})
-def roll_call(request, session_id: int, payload: RollCallIn):
+def roll_call(request, session_id: RecordId, payload: RollCallIn):
     """Roll-call: set one person's status (excused needs who approved the leave)."""
     session = _staff_session(request, session_id)
     person = sign_in.roll_call_person(
@@ -304,7 +305,7 @@ def roll_call(request, session_id: int, payload: RollCallIn):
 
 
 @router.post("/walk-ins/{int:walk_in_id}/resolve", response={200: dict})
-def walk_in_resolve(request, walk_in_id: int, payload: ResolveIn):
+def walk_in_resolve(request, walk_in_id: RecordId, payload: ResolveIn):
     """Say who a waiting walk-in is (a person of that name, or a new person), or dismiss it."""
     pending = (
         PendingWalkIn.objects.filter(session__in=sessions_visible_to(request.user))

@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from attendance.selectors import sessions_visible_to
+from lms.api_input import RecordId
 from lms.people.identity import mask_name
 from lms.people.selectors import person_for_user, user_role
 
@@ -104,7 +105,7 @@ def verify(request, serial: str):
 
 
 @router.post("/sessions/{int:session_id}/issue", response={202: BatchOut})
-def issue_for_session(request, session_id: int):
+def issue_for_session(request, session_id: RecordId):
     """Issue a training's certificates to everyone present or late (in the background);
     poll the batch for progress. 404 for a session outside your villages."""
     if user_role(request.user) is None:
@@ -118,7 +119,7 @@ def issue_for_session(request, session_id: int):
 
 
 @router.get("/batches/{int:batch_id}", response=BatchOut)
-def batch_progress(request, batch_id: int):
+def batch_progress(request, batch_id: RecordId):
     batch = IssueBatch.objects.filter(pk=batch_id).first()
     if batch is None or batch.session_id is None:
         raise Http404

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from lms.api_input import RecordId, Year
 from lms.ledger import selectors as ledger_selectors
 from lms.ledger.models import Track
 from lms.people.selectors import person_for_user
@@ -169,7 +170,7 @@ def course_list(request):
 
 
 @router.get("/courses/{int:course_id}", response=CourseDetailOut)
-def course_detail(request, course_id: int):
+def course_detail(request, course_id: RecordId):
     """One course with my progress and resume position in each lesson."""
     person = _me(request)
     course = _visible_course(person, course_id)
@@ -206,7 +207,7 @@ def course_detail(request, course_id: int):
 
 
 @router.post("/courses/{int:course_id}/enrol", response=CourseOut)
-def course_enrol(request, course_id: int):
+def course_enrol(request, course_id: RecordId):
     """Enrol myself; safe to repeat. 409 with the reason when the course is not open to me."""
     person = _me(request)
     course = CoursePage.objects.live().filter(pk=course_id).first()
@@ -223,7 +224,7 @@ def course_enrol(request, course_id: int):
 
 
 @router.post("/lessons/{int:lesson_id}/ticket", response=TicketOut)
-def lesson_ticket(request, lesson_id: int):
+def lesson_ticket(request, lesson_id: RecordId):
     """A study ticket for one lesson: the heartbeat takes it instead of a login, so that
     10,000 learners' beats each cost little more than a bare request. Studying still needs
     an enrolment; the heartbeat refuses without one."""
@@ -242,13 +243,11 @@ def lesson_ticket(request, lesson_id: int):
 
 
 @router.get("/hours", response=HoursOut)
-def my_hours(request, year: int | None = None):
+def my_hours(request, year: Year | None = None):
     """My study hours in a calendar year (this year by default), by track, and my standing
     against the township's requirement."""
     person = _me(request)
     year = year or timezone.localdate().year
-    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
-        raise HttpError(422, _("Not a valid year."))
     hours = ledger_selectors.hours_by_track(person_id=person.pk, year=year)
     standing = ledger_selectors.person_standing(person=person, year=year)
 

@@ -4,8 +4,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
+
+from lms.api_input import LimitOffset, RecordId
 
 from .exceptions import LoginLocked, PeopleError
 from .identity import mask_id_number, mask_phone
@@ -93,8 +95,8 @@ def _staff_people(request):
 
 
 @people_router.get("/", response=list[PersonOut])
-@paginate(LimitOffsetPagination)
-def people_list(request, village_id: int | None = None, q: str = ""):
+@paginate(LimitOffset)
+def people_list(request, village_id: RecordId | None = None, q: str = ""):
     """People in the caller's villages; ID numbers and phones masked except for administrators.
 
     `q` matches part of a name, or a whole phone or ID number (part of one for administrators).
@@ -106,7 +108,7 @@ def people_list(request, village_id: int | None = None, q: str = ""):
 
 
 @people_router.get("/{int:person_id}", response=PersonOut)
-def person_detail(request, person_id: int):
+def person_detail(request, person_id: RecordId):
     person = _staff_people(request).filter(pk=person_id).first()
     if person is None:
         raise Http404

@@ -254,7 +254,7 @@ def roster_plan(
         else:
             parsed.append(planned)
 
-    _match_existing(parsed, plan)
+    _match_existing(parsed, plan, allowed=allowed_village_ids)
     plan.errors.sort(key=lambda error: error.number)
     return plan
 
@@ -356,8 +356,14 @@ def _places_attach(people: list[Person]) -> None:
                 setattr(person, relation, records[key])
 
 
-def _match_existing(rows: list[PlannedRow], plan: RosterPlan) -> None:
-    """Find the existing person of each row and detect rows that describe one person."""
+def _match_existing(
+    rows: list[PlannedRow], plan: RosterPlan, *, allowed: set[int] | None = None
+) -> None:
+    """Find the existing person of each row and detect rows that describe one person.
+
+    A row may name a village the user manages and yet match, by ID number or phone, someone
+    recorded in another: importing it would move that person into the user's villages, and
+    so into their hands. Only someone who manages both villages may (`allowed` None: all)."""
     index = PeopleIndex(_candidates(rows))
     for row in rows:
         found = index.match(
@@ -367,6 +373,19 @@ def _match_existing(rows: list[PlannedRow], plan: RosterPlan) -> None:
             plan.errors.append(RowError(row.number, [_ambiguous_message(row, found)]))
             continue
         known = found.known
+        if allowed is not None and known is not None and known.village_id not in allowed:
+            plan.errors.append(
+                RowError(
+                    row.number,
+                    [
+                        _(
+                            "this person is on record in a village you do not manage; ask the"
+                            " township to move them"
+                        )
+                    ],
+                )
+            )
+            continue
         if known is not None and known.row_number is not None:
             plan.errors.append(
                 RowError(

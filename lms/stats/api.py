@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from lms.api_input import RecordId, Year
 from lms.ledger.models import Track
 from lms.people.selectors import user_role
 
@@ -22,9 +23,9 @@ router = Router(tags=["stats"])
 class StatsQuery(Schema):
     date_from: datetime.date = Field(..., alias="from", description="First day, YYYY-MM-DD.")
     date_to: datetime.date = Field(..., alias="to", description="Last day (inclusive).")
-    village: int | None = Field(None, description="One village's id (within your scope).")
+    village: RecordId | None = Field(None, description="One village's id (within your scope).")
     track: Track | None = None
-    kind: int | None = Field(None, description="A session kind's id.")
+    kind: RecordId | None = Field(None, description="A session kind's id.")
     party_members_only: bool = False
 
 
@@ -85,17 +86,18 @@ class TargetOut(Schema):
 def _filter(request, query: StatsQuery):
     if user_role(request.user) is None:
         raise HttpError(403, _("Only staff may see the statistics."))
-    if query.date_to < query.date_from:
-        raise HttpError(422, _("The end of the range is before its start."))
-    return stats_filter_for(
-        request.user,
-        date_from=query.date_from,
-        date_to=query.date_to,
-        village=query.village,
-        track=query.track or "",
-        kind=query.kind,
-        party_members_only=query.party_members_only,
-    )
+    try:
+        return stats_filter_for(
+            request.user,
+            date_from=query.date_from,
+            date_to=query.date_to,
+            village=query.village,
+            track=query.track or "",
+            kind=query.kind,
+            party_members_only=query.party_members_only,
+        )
+    except ValueError as error:  # a range the statistics do not answer
+        raise HttpError(422, str(error)) from None
 
 
 @router.get("/report", response=ReportOut, by_alias=True)
@@ -125,7 +127,7 @@ def overview(request, query: Query[StatsQuery]):
 
 
 @router.get("/targets", response=list[TargetOut])
-def targets(request, year: int):
+def targets(request, year: Year):
     """The year's targets of your townships against what was done (完成率 = done / target)."""
     if user_role(request.user) is None:
         raise HttpError(403, _("Only staff may see the statistics."))

@@ -9,9 +9,7 @@ from lms.ledger.models import Track
 from lms.people.models import Village
 from lms.people.selectors import villages_visible_to
 
-from .selectors import StatsFilter, stats_filter_for
-
-MAX_RANGE_DAYS = 5 * 366
+from .selectors import StatsFilter, stats_filter_for, stats_range_problem
 
 
 class StatsFilterForm(forms.Form):
@@ -54,10 +52,8 @@ class StatsFilterForm(forms.Form):
         data = super().clean()
         if not data.get("date_from") or not data.get("date_to"):
             return data  # the field's own error says what is wrong
-        if data["date_to"] < data["date_from"]:
-            raise forms.ValidationError(_("The end of the range is before its start."))
-        if (data["date_to"] - data["date_from"]).days > MAX_RANGE_DAYS:
-            raise forms.ValidationError(_("Choose a range of at most five years."))
+        if problem := stats_range_problem(data["date_from"], data["date_to"]):
+            raise forms.ValidationError(problem)
         return data
 
     def stats_filter(self) -> StatsFilter:

@@ -55,6 +55,8 @@ class StatsFilter:
     @property
     def ends(self) -> datetime.datetime:
         """The first moment after the range."""
+        if self.date_to == datetime.date.max:
+            return _LATEST
         return _local_midnight(self.date_to + datetime.timedelta(days=1))
 
     def as_params(self) -> dict:
@@ -81,8 +83,34 @@ class StatsFilter:
         )
 
 
+# The moments before and after every other: a day at the calendar's edge (0001-01-01 here,
+# eight hours ahead of UTC) has a midnight no database can store.
+_EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+_LATEST = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+
+
 def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    midnight = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    try:
+        midnight.astimezone(datetime.UTC)  # what the database is given
+    except OverflowError:
+        return _EARLIEST if day.year == datetime.MINYEAR else _LATEST
+    return midnight
+
+
+# The longest range one request may ask about: the figures by month or by session, and the
+# queries behind them, grow with it.
+MAX_RANGE_DAYS = 5 * 366
+
+
+def stats_range_problem(date_from: datetime.date, date_to: datetime.date) -> str | None:
+    """Why a range cannot be asked about, or None: the statistics page, its exports and the
+    API all ask this, through stats_filter_for."""
+    if date_to < date_from:
+        return _("The end of the range is before its start.")
+    if (date_to - date_from).days > MAX_RANGE_DAYS:
+        return _("Choose a range of at most five years.")
+    return None
 
 
 def stats_filter_for(
@@ -99,8 +127,8 @@ def stats_filter_for(
 
     A village outside their scope gives figures of nothing, never of that village.
     """
-    if date_to < date_from:
-        raise ValueError(_("The end of the range is before its start."))
+    if problem := stats_range_problem(date_from, date_to):
+        raise ValueError(problem)
     village_id = getattr(village, "pk", village)
     if user_role(user) == RoleAssignment.Role.ADMINISTRATOR:
         village_ids = None if village_id is None else frozenset({village_id})

@@ -290,6 +290,47 @@ def test_secretary_cannot_import_into_another_village(client, secretary_a, villa
     assert Person.objects.count() == 0
 
 
+def test_secretary_cannot_take_over_someone_of_another_village(
+    client, secretary_a, village_a, village_b
+):
+    """A row may name the secretary's own village and still be, by its ID number or its
+    name and phone, someone recorded in another: importing it would move them into the
+    secretary's village, and hand them their record. It is refused, and nothing moves."""
+    neighbour = PersonFactory(
+        name="李四", village=village_b, phone="13800000002", id_number=make_id_number()
+    )
+    client.force_login(secretary_a)
+
+    response = upload(
+        client,
+        roster(
+            f"李四,男,东沟村,13900000009,{neighbour.id_number},否",
+            "李四,男,东沟村,13800000002,,否",
+        ),
+    )
+
+    errors = preview_errors(response)
+    assert list(errors) == [2, 3]
+    assert all("a village you do not manage" in reason for reason in errors.values())
+    assert 'name="token"' not in response.text
+    neighbour.refresh_from_db()
+    assert (neighbour.village, neighbour.phone) == (village_b, "13800000002")
+
+
+def test_township_staff_move_someone_between_their_villages(
+    client, township_staff, village_a, village_b
+):
+    moving = PersonFactory(name="李四", village=village_b, id_number=make_id_number())
+    client.force_login(township_staff)
+    preview = upload(client, roster(f"李四,男,东沟村,,{moving.id_number},否"))
+    assert preview_actions(preview) == {2: "update"}
+
+    client.post(CONFIRM_URL, {"token": preview.context["token"], "confirm": "1"})
+
+    moving.refresh_from_db()
+    assert moving.village == village_a
+
+
 def test_secretary_imports_into_own_village(client, secretary_a, village_a):
     client.force_login(secretary_a)
     preview = upload(client, roster("张三,男,东沟村,13800000001,,否"))

@@ -300,6 +300,28 @@ def test_the_api_overview_and_refusals(client, month, township_staff):
     assert reversed_range.json()["detail"] == "结束日期早于开始日期。"
 
 
+def test_the_api_refuses_a_range_longer_than_five_years_as_the_page_does(
+    client, month, township_staff
+):
+    """The five-year limit lived in the page's form alone; the API asked for a century."""
+    century = _api(client, township_staff, "report", **{"from": "2000-01-01", "to": "2099-12-31"})
+    client.force_login(township_staff)
+    page = client.get("/admin/stats/", {"date_from": "2000-01-01", "date_to": "2099-12-31"})
+
+    assert century.status_code == 422
+    assert century.json()["detail"] == str(page.context["form"].non_field_errors()[0])
+
+
+def test_a_day_at_the_calendars_edge_is_counted_not_a_crash(client, month, township_staff):
+    """0001-01-01 and 9999-12-31 have no midnight in Beijing that the database can store in
+    UTC (found by fuzzing the API): they stand for the first and the last moment."""
+    for day in ("0001-01-01", "9999-12-31"):
+        answer = _api(client, township_staff, "overview", **{"from": day, "to": day})
+
+        assert answer.status_code == 200, day
+        assert answer.json()["totals"]["sessions"] == 0
+
+
 def test_a_secretarys_export_holds_only_her_village(client, month, secretary_a):
     client.force_login(secretary_a)
 
