@@ -26,7 +26,7 @@ from lms.people.selectors import (
     visible_village_ids,
 )
 
-from .models import CourseAssignment, CoursePage, Enrollment
+from .models import CourseAssignment, CoursePage, Enrollment, assignment_counts_zero
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +40,6 @@ _VILLAGE_QUERY_IDS = 10_000
 def _chunks(ids: list[int], size: int):
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
-
-
-def _no_counts() -> dict[str, int]:
-    return {"assigned": 0, "reenrolled": 0, "already": 0, "out_of_scope": 0}
 
 
 def assignment_people_ids(*, by, village=None, branch=None, people=(), party_members_only=True):
@@ -112,7 +108,7 @@ def course_assign(
     wanted = sorted({int(pk) for pk in people_ids})
     visible = people_visible_to(by)
     assigned_by = by if by is not None and by.is_authenticated else None
-    counts = _no_counts()
+    counts = assignment_counts_zero()
     for chunk in _chunks(wanted, chunk_size):
         with transaction.atomic():
             counts = _added(
@@ -145,7 +141,7 @@ def course_assignment_request(
         person_ids=wanted,
         village_ids=_villages_of(wanted),
         total=len(wanted),
-        counts=_no_counts(),
+        counts=assignment_counts_zero(),
     )
     course_assign_task.delay_on_commit(assignment.pk)
     return assignment

@@ -355,6 +355,11 @@ class QuizAttempt(models.Model):
         return f"{self.person} · {self.lesson} · {self.score}"
 
 
+def assignment_counts_zero() -> dict[str, int]:
+    """An assignment's counts before its first chunk (the status page shows them at once)."""
+    return {"assigned": 0, "reenrolled": 0, "already": 0, "out_of_scope": 0}
+
+
 class CourseAssignment(models.Model):
     """A course assigned to a large group, enrolled by a Celery task a chunk at a time.
 
@@ -387,7 +392,7 @@ class CourseAssignment(models.Model):
     )
     total = models.PositiveIntegerField(_("total"), default=0)
     done = models.PositiveIntegerField(_("done"), default=0)
-    counts = models.JSONField(_("counts"), default=dict)
+    counts = models.JSONField(_("counts"), default=assignment_counts_zero)
     error = models.CharField(_("error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     progressed_at = models.DateTimeField(_("last progress"), auto_now_add=True)

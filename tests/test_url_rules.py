@@ -33,7 +33,7 @@ from attendance.services import attendance_mark
 from attendance.sign_in import person_code_make, sign_in_code_make, sign_in_token_make
 from certificates import services as certificate_services
 from certificates.models import IssueBatch, Kind
-from courses.models import CoursePage
+from courses.models import CourseAssignment, CoursePage
 from courses.services import enrollment_create
 from lms.api import api
 from lms.exports.models import ListingExport
@@ -109,6 +109,11 @@ RULES = {
     # A learner's own pages (staff see their own, empty, view of the first three).
     "attendance:index": L,
     "home:my_study": L,
+    "home:me": L,
+    # The elder mode is a cookie on the phone: anyone may switch it, nothing is stored.
+    "home:elder_mode": (P, POST_ONLY),
+    # 工作台: staff only; a member asking is sent to 我的学习.
+    "home:desk": STAFF,
     "certificates:mine": L,
     "attendance:my_code": LEARNER,
     "attendance:rate": LEARNER,
@@ -257,6 +262,8 @@ RULES = {
     "course_enrollments:index": STAFF,
     "course_enrollments:index_results": STAFF,
     "course_enrollments:assign": STAFF,
+    # A queued assignment's progress: who asked, and staff who see all its villages.
+    "course_enrollments:assignment": SCOPED,
     "course_enrollments:inspect": SCOPED,
     "course_enrollments:history": SCOPED,
     "course_enrollments:history_results": SCOPED,
@@ -510,6 +517,13 @@ def _world_build() -> World:
     w.course = course_factories.course("学习党章", audience=CoursePage.Audience.EVERYONE)
     w.lesson = course_factories.lesson(w.course, quiz=QUIZ)
     w.enrollment = enrollment_create(person=w.person, course=w.course, source="assigned")
+    w.assignment = CourseAssignment.objects.create(
+        course=w.course,
+        requested_by=w.organizer_a,
+        person_ids=[w.person.pk],
+        village_ids=[w.village_a.pk],
+        total=1,
+    )
     return w
 
 
@@ -565,6 +579,7 @@ def _path_objects(w: World) -> dict:
         "person_id": w.person,
         "course_id": w.course,
         "walk_in_id": w.walk_in,
+        "assignment_id": w.assignment,
         "serial": w.certificate.serial,
         "year": 2026,
         "token": sign_in_token_make(session=w.session),

@@ -300,3 +300,23 @@ def test_an_assignment_under_way_is_not_queued_again(client, queued, organizer_a
 
     queued.refresh_from_db()
     assert queued.status == "running" and sent == []
+
+
+def test_an_assignment_recorded_without_counts_shows_zeros_not_an_error(
+    client, queued, organizer_a
+):
+    """Found by the URL rules: a record made without the counts (its model default) made the
+    status page fail; its counts start at zero wherever it is made."""
+    fresh = CourseAssignment.objects.create(
+        course=queued.course,
+        requested_by=organizer_a,
+        person_ids=queued.person_ids,
+        village_ids=queued.village_ids,
+        total=queued.total,
+    )
+    login(client, organizer_a)
+
+    response = client.get(status_url(fresh))
+
+    assert response.status_code == 200
+    assert fresh.counts == {"assigned": 0, "reenrolled": 0, "already": 0, "out_of_scope": 0}
