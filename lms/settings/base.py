@@ -172,7 +172,8 @@ CONTENT_SECURITY_POLICY = {
     "style-src": ["'self'", "'unsafe-inline'"],
     # data: for small inline images, blob: for what a page draws or records itself.
     "img-src": ["'self'", "data:", "blob:"],
-    # Lesson audio and video come from our documents; blob: for media a page makes itself.
+    # Lesson audio and video come from our documents (media served from another origin, a
+    # CDN or S3, must be added here and to img-src); blob: for media a page makes itself.
     # The scanner's camera is a MediaStream (video.srcObject), which media-src does not govern.
     "media-src": ["'self'", "blob:"],
     "connect-src": ["'self'"],  # heartbeats, the projector's polling, the scanner's posts
