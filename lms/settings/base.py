@@ -11,6 +11,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from lms.csp import NONCE as CSP_NONCE
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -62,6 +64,9 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    # The API's docs (/api/v1/docs) then serve Swagger UI from our static files: without it
+    # django-ninja loads it from a CDN with an inline script, which the CSP refuses.
+    "ninja",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -72,6 +77,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "lms.people.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "lms.csp.ContentSecurityPolicyMiddleware",
     "lms.pages.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -152,6 +158,40 @@ AUTH_PASSWORD_VALIDATORS = [
 # address, so an address alone is never locked out.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+
+# --- Content Security Policy ------------------------------------------------------------------
+# Sent with every HTML page by lms.csp (README "Configuration"). NONCE stands for the request's
+# own nonce, `request.csp_nonce` in templates: our scripts are static files, and an inline
+# one must carry it, so a script injected into a page (a name, a course text) never runs.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", CSP_NONCE],
+    # Inline style attributes stay allowed: progress bars set their width in one
+    # (style="width: 40%"), and Wagtail's editors set them in the admin. A style cannot run
+    # code; scripts are what the policy keeps out.
+    "style-src": ["'self'", "'unsafe-inline'"],
+    # data: for small inline images, blob: for what a page draws or records itself.
+    "img-src": ["'self'", "data:", "blob:"],
+    # Lesson audio and video come from our documents (media served from another origin, a
+    # CDN or S3, must be added here and to img-src); blob: for media a page makes itself.
+    # The scanner's camera is a MediaStream (video.srcObject), which media-src does not govern.
+    "media-src": ["'self'", "blob:"],
+    "connect-src": ["'self'"],  # heartbeats, the projector's polling, the scanner's posts
+    "frame-ancestors": ["'self'"],  # Wagtail's preview frames our pages; nobody else may
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+}
+# Wagtail's admin writes inline scripts that cannot carry our nonce (date and time pickers,
+# inline panels, choosers: `<script>initDateChooser(…)</script>` in Wagtail's own templates
+# and widgets), so under /admin/ inline scripts are allowed, without a nonce (a browser
+# ignores 'unsafe-inline' beside a nonce). Everything else is as strict as the site's: no
+# script from another origin, no plugin, no form sent elsewhere, no framing by other sites.
+# The admin is for logged-in staff only, and its text is escaped by Wagtail's templates.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    **CONTENT_SECURITY_POLICY,
+    "script-src": ["'self'", "'unsafe-inline'"],
+}
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -267,6 +307,9 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 # English release notes (the editor guide and "what's new" links go in lms/home/wagtail_hooks.py).
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+# Nor Gravatar: staff with an email address would fetch their picture from gravatar.com
+# (blocked by the Content-Security-Policy's img-src anyway); Wagtail's own avatar instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Lesson media are documents too: the audio and video formats phones record and play.
 WAGTAILDOCS_EXTENSIONS = [
