@@ -125,7 +125,7 @@ def _visit(page, session, url: str, origin: str) -> dict:
         "Network.loadingFinished",
         lambda e: finished.__setitem__(e["requestId"], e["encodedDataLength"]),
     )
-    page.goto(url, wait_until="networkidle")
+    page.goto(url, wait_until="networkidle", timeout=300_000)  # Slow 3G: a minute or more
     timing = page.evaluate(
         "() => { const t = performance.getEntriesByType('navigation')[0];"
         " return t.loadEventEnd - t.startTime; }"
