@@ -2,6 +2,7 @@
 points nowhere outside the deployment."""
 
 from wagtail import hooks
+from wagtail.admin.menu import SubmenuMenuItem
 
 from .dashboard import panels_for
 
@@ -24,3 +25,19 @@ def drop_wagtail_summary(request, items):
 @hooks.register("construct_help_menu")
 def drop_online_help(request, menu_items):
     menu_items[:] = [item for item in menu_items if not item.name.startswith(WAGTAIL_ONLINE_HELP)]
+
+
+@hooks.register("construct_main_menu")
+def drop_wagtail_version(request, menu_items):
+    # The settings menu's footer reads "Wagtail v8.0.1": English to staff, and the software's
+    # exact version to anyone who looks. The same menu, without the footer.
+    for position, item in enumerate(menu_items):
+        if type(item).__name__ == "SettingsMenuItem":
+            menu_items[position] = SubmenuMenuItem(
+                item.label,
+                item.menu,
+                name=item.name,
+                icon_name=item.icon_name,
+                classname=item.classname,
+                order=item.order,
+            )
