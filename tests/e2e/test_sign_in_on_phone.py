@@ -108,7 +108,7 @@ def test_a_villager_signs_in_from_the_qr_code_and_appears_on_the_screen(
 
     # The organizer's screen shows the arrival without being reloaded.
     projector.wait_for_function(
-        "document.getElementById('arrivals').innerText.includes('赵大勇')", timeout=10_000
+        "() => document.getElementById('arrivals').innerText.includes('赵大勇')", timeout=10_000
     )
     assert projector.inner_text("#came") == "1"
     projector.screenshot(path=str(SCREENSHOTS / "sign-in-screen-arrival-projector.png"))
@@ -144,7 +144,7 @@ def test_an_ambiguous_walk_in_is_sent_to_the_desk_and_waits_on_the_screen(
     desk.close()
     assert AttendanceRecord.objects.get().person == second
     projector.wait_for_function(
-        "document.getElementById('arrivals').innerText.includes('张伟')", timeout=10_000
+        "() => document.getElementById('arrivals').innerText.includes('张伟')", timeout=10_000
     )
     assert projector.locator("#pending-box").is_hidden()
 
