@@ -123,13 +123,25 @@ def _database_pids() -> list[int]:
     return pids
 
 
-def cpu_snapshot(server: subprocess.Popen) -> dict[str, float]:
+def cpu_snapshot(server: subprocess.Popen) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of each process of the server, the database and wrk, by pid."""
     server_pids = [server.pid, *_children(server.pid)]
     load = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
-        "server": sum(_cpu_seconds(pid) for pid in server_pids),
-        "database": sum(_cpu_seconds(pid) for pid in _database_pids()),
-        "load": load.ru_utime + load.ru_stime,  # wrk, once it has been waited for
+        "server": {pid: _cpu_seconds(pid) for pid in server_pids},
+        "database": {pid: _cpu_seconds(pid) for pid in _database_pids()},
+        "load": {0: load.ru_utime + load.ru_stime},  # wrk, once it has been waited for
+    }
+
+
+def cpu_spent(before: dict, after: dict) -> dict[str, float]:
+    """Seconds spent between two snapshots: a process that ended meanwhile (an autovacuum
+    worker) is left out, one that started counts whole."""
+    return {
+        part: sum(
+            max(0.0, seconds - before[part].get(pid, 0.0)) for pid, seconds in after[part].items()
+        )
+        for part in after
     }
 
 
@@ -149,10 +161,9 @@ def wrk(path: str, seconds: float, concurrency: int, *, script=None, env=None, s
     ).stdout
     figures = wrk_figures(out)
     if server and figures["requests"]:
-        after = cpu_snapshot(server)
+        spent = cpu_spent(before, cpu_snapshot(server))
         figures["cpu_ms"] = {
-            part: round((after[part] - before[part]) * 1000 / figures["requests"], 3)
-            for part in after
+            part: round(seconds * 1000 / figures["requests"], 3) for part, seconds in spent.items()
         }
         figures["cpu_ms"]["total"] = round(sum(figures["cpu_ms"].values()), 3)
     return figures

@@ -33,7 +33,7 @@ def test_a_member_finds_her_way_around_on_a_phone(browser, live_server, village_
     member = PersonFactory(name="王秀兰", village=village_a, phone="13800001111")
     person_account_create(person=member, password=PASSWORD)
     course = build.course("学习党章", is_required=True)
-    build.lesson(course, "第一课 党章总纲")
+    lesson = build.lesson(course, "第一课 党章总纲")
     page = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN").new_page()
     axe = Axe()
 
@@ -58,6 +58,20 @@ def test_a_member_finds_her_way_around_on_a_phone(browser, live_server, village_
         assert serious == [], (tab, serious)
     screenshot("learner-me-360")
 
+    # The course and the lesson she studies pass the same checks.
+    for url in (course.url, lesson.url):
+        page.goto(f"{live_server.url}{url}")
+        page.wait_for_load_state()
+        seen = page.evaluate(MEASURE)
+        assert seen == {"small": [], "tiny": [], "scrolls": False}, (url, seen)
+        serious = [
+            (violation["id"], violation["impact"])
+            for violation in axe.run(page).response["violations"]
+            if violation["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], (url, serious)
+
+    page.locator(".tabbar").get_by_role("link", name="我的", exact=True).click()
     page.get_by_role("button", name="开启长辈版").click()
     page.locator(".tabbar").get_by_role("link", name="我的学习", exact=True).click()
     page.wait_for_load_state()
