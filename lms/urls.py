@@ -36,3 +36,6 @@ if settings.DEBUG:
 
 # Wagtail serves every page not caught above; this stays last.
 urlpatterns += [path("", include(wagtail_urls))]
+
+# A lost database connection answers 503 with Retry-After in the user's words, not a bare 500.
+handler500 = "lms.outages.errors.server_error"
