@@ -15,8 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.ledger.models import Track
 
-from .windows import sign_in_window_message
-
 
 class SessionKind(models.Model):
     """What kind of gathering a session is; staff extend the list in the admin."""
@@ -163,9 +161,6 @@ class TrainingSession(models.Model):
     @property
     def late_from(self) -> datetime.datetime:
         return self.starts_at + datetime.timedelta(minutes=self.late_after)
-
-    def sign_in_is_open(self, now: datetime.datetime | None = None) -> bool:
-        return sign_in_window_message(self, now or timezone.now()) is None
 
     @property
     def local_date(self) -> datetime.date:

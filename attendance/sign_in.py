@@ -44,7 +44,7 @@ from .exceptions import (
 from .models import AttendanceRecord, Evaluation, PendingWalkIn, Registration, TrainingSession
 from .selectors import session_counts, session_evaluation_summary
 from .services import attendance_sign_in, attendance_sign_out
-from .windows import sign_in_window_message, sign_out_window_message
+from .windows import sign_in_is_open, sign_in_window_message, sign_out_window_message
 
 Method = AttendanceRecord.Method
 
@@ -180,7 +180,7 @@ def sessions_open_for_sign_in(
     )
     if township_id is not None:
         candidates = candidates.filter(village__township_id=township_id)
-    return [session for session in candidates if session.sign_in_is_open(at)]
+    return [session for session in candidates if sign_in_is_open(session, at)]
 
 
 def _code_digits(code: str) -> str:

@@ -8,15 +8,12 @@ open. The refusals are in the user's words.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .exceptions import SessionCancelled
-
-if TYPE_CHECKING:  # the model asks this module; it does not import the model
-    from .models import TrainingSession
+from .models import TrainingSession
 
 # Signing out stays open this long after the end, for those who leave with the last words.
 SIGN_OUT_GRACE = datetime.timedelta(minutes=30)
@@ -45,3 +42,7 @@ def sign_out_window_message(session: TrainingSession, now: datetime.datetime) ->
     if now > session.ends_at + SIGN_OUT_GRACE:
         return _("Signing out of this session has closed.")
     return None
+
+
+def sign_in_is_open(session: TrainingSession, now: datetime.datetime | None = None) -> bool:
+    return sign_in_window_message(session, now or timezone.now()) is None

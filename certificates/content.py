@@ -1,7 +1,8 @@
 """What a certificate's PDF shows: its words filled into its template's layout, as the plain
 `rendering.CertificateContent` the renderer takes.
 
-The template model's preview asks here for a sample; nothing here imports the models, so the
+The template model's preview asks here for a sample; nothing here imports the models, not
+even for annotations (a template is anything with a CertificateTemplate's fields), so the
 arrows inside the app run one way (models → content → rendering).
 """
 
@@ -9,16 +10,12 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from . import rendering
-
-if TYPE_CHECKING:
-    from .models import Certificate, CertificateTemplate
 
 # The preview's made-up certificate of each kind (keys are Kind's values).
 SAMPLE = {
@@ -46,7 +43,7 @@ def image_path(image) -> str | None:
 
 
 def template_content(
-    template: CertificateTemplate,
+    template,
     *,
     serial: str,
     name: str,
@@ -82,9 +79,7 @@ def template_content(
     )
 
 
-def certificate_content(
-    certificate: Certificate, *, template: CertificateTemplate | None = None
-) -> rendering.CertificateContent:
+def certificate_content(certificate, *, template=None) -> rendering.CertificateContent:
     """What the PDF shows: the certificate as issued, in the template revision it was
     issued with (or a template given)."""
     if template is None:
@@ -103,7 +98,7 @@ def certificate_content(
     )
 
 
-def sample_pdf(template: CertificateTemplate) -> bytes:
+def sample_pdf(template) -> bytes:
     """A made-up certificate (张秀英, serial 000000) in the template as it is being edited."""
     subject, hours, dates = SAMPLE.get(template.kind, SAMPLE["training"])
     content = template_content(

@@ -68,24 +68,12 @@ def app_of(module: str) -> str:
     return ".".join(parts[:2]) if parts[0] == "lms" and len(parts) > 1 else parts[0]
 
 
-def _runtime_nodes(tree):
-    """Every node, except those under `if TYPE_CHECKING:` (never imported when running)."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
-            stack.extend(node.orelse)
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-
-
 def imports_of(path: Path):
-    """(imported module, names) for every import the file runs, at the top or inside a
-    function, relative ones resolved."""
+    """(imported module, names) for every import in the file, at the top, inside a function
+    or for annotations only (TYPE_CHECKING), relative ones resolved."""
     module = module_of(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in _runtime_nodes(ast.parse(path.read_text("utf-8"))):
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, []
@@ -148,7 +136,7 @@ def import_loops() -> list[list[str]]:
 
 
 def test_no_two_modules_of_an_app_import_each_other():
-    """Not at the top, and not inside a function either: two modules that need each other
+    """Not at the top, not inside a function, not for annotations: two modules that need each other
     are one concern split wrongly, or two that need a third (STYLE.md, Rooms).
 
     One pair is Celery's shape, not a wrong split: a service that queues its work (importing

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from attendance.models import AttendanceRecord, TrainingSession
+from attendance.windows import sign_in_is_open
 from lms.people.models import Person, RoleAssignment, Village
 from lms.people.selectors import user_role
 from tests.conftest import beijing
@@ -59,7 +60,7 @@ def test_the_demo_has_a_session_open_for_sign_in_now_and_says_where_its_screen_i
 
     today = TrainingSession.objects.get(topic__startswith="今日培训")
     tomorrow = TrainingSession.objects.get(topic__startswith="明日培训")
-    assert today.sign_in_is_open() and not tomorrow.sign_in_is_open()
+    assert sign_in_is_open(today) and not sign_in_is_open(tomorrow)
     assert today.village.name == tomorrow.village.name == "东沟村"  # the organizer's village
     assert today.registrations.exists()
     screen = f"http://demo.example:8000/training/sessions/{today.pk}/screen/"

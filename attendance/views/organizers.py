@@ -35,6 +35,7 @@ from ..forms import (
 from ..models import AttendanceRecord, PendingWalkIn, Registration, TrainingSession
 from ..selectors import session_counts, session_evaluation_summary, sessions_visible_to
 from ..services import attendance_mark
+from ..windows import sign_in_is_open
 
 Status = AttendanceRecord.Status
 CARDS_PER_PAGE = 200
@@ -103,7 +104,7 @@ def session_detail(request, pk):
             "counts": session_counts(session),
             "rating": session_evaluation_summary(session),
             "pending": sign_in.session_pending_walk_ins(session),
-            "open_now": session.sign_in_is_open(),
+            "open_now": sign_in_is_open(session),
         },
     )
 
