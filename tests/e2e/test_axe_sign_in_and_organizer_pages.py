@@ -2,15 +2,12 @@
 organizer's session page, roll-call, card scanner and projector screen. No serious or
 critical finding."""
 
-import datetime
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.utils import timezone
 
-from attendance.models import SessionKind, TrainingSession
 from attendance.registrations import registration_invite
 from tests.conftest import PASSWORD
+from tests.factories.attendance import TrainingSessionFactory
 from tests.factories.people import PersonFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -27,17 +24,7 @@ def _serious(page) -> list:
 def test_the_sign_in_and_organizer_pages_pass_axe(browser, live_server, organizer_a, village_a):
     organizer_a.set_password(PASSWORD)
     organizer_a.save()
-    kind, _created = SessionKind.objects.get_or_create(name=SessionKind.DEFAULT)
-    starts = timezone.now() - datetime.timedelta(minutes=5)
-    session = TrainingSession.objects.create(
-        kind=kind,
-        topic="冬季大棚管理",
-        track="skills",
-        village=village_a,
-        venue="村委会会议室",
-        starts_at=starts,
-        ends_at=starts + datetime.timedelta(hours=2),
-    )
+    session = TrainingSessionFactory(village=village_a, topic="冬季大棚管理")
     registration_invite(
         session=session, people=[PersonFactory(village=village_a) for _ in range(3)]
     )

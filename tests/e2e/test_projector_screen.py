@@ -2,16 +2,13 @@
 1920×1080 the QR code fills most of the height, the count, the code and the address where
 to type it are large, and arrival numbers past 9 are drawn whole."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 
-from attendance.models import SessionKind, TrainingSession
 from attendance.registrations import registration_invite
 from attendance.services import attendance_mark
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import SCREENSHOTS
+from tests.factories.attendance import TrainingSessionFactory
 from tests.factories.people import PersonFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -36,17 +33,7 @@ MEASURE = """() => {
 def test_the_projector_screen_reads_from_the_back_of_the_hall(
     browser, live_server, organizer_a, village_a, size
 ):
-    kind, _created = SessionKind.objects.get_or_create(name=SessionKind.DEFAULT)
-    starts = timezone.now() - datetime.timedelta(minutes=5)
-    session = TrainingSession.objects.create(
-        kind=kind,
-        topic="冬季大棚管理",
-        track="skills",
-        village=village_a,
-        venue="村委会会议室",
-        starts_at=starts,
-        ends_at=starts + datetime.timedelta(hours=2),
-    )
+    session = TrainingSessionFactory(village=village_a, topic="冬季大棚管理")
     people = [PersonFactory(village=village_a) for _ in range(12)]
     registration_invite(session=session, people=people)
     for person in people:

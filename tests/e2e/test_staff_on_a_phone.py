@@ -8,9 +8,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
-from attendance.models import SessionKind, TrainingSession
 from tests.conftest import PASSWORD
 from tests.e2e.test_learner_way_around import MEASURE
+from tests.factories.attendance import TrainingSessionFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 PHONE_AGENT = "Mozilla/5.0 (Linux; Android 12; Redmi Note) AppleWebKit/537.36 Mobile Safari/537.36"
@@ -21,16 +21,8 @@ def test_staff_on_a_phone_land_on_their_desk(browser, live_server, village_a, wh
     user = request.getfixturevalue(who)
     user.set_password(PASSWORD)
     user.save()
-    kind, _created = SessionKind.objects.get_or_create(name=SessionKind.DEFAULT)
     starts = timezone.now() + datetime.timedelta(minutes=20)
-    TrainingSession.objects.create(
-        kind=kind,
-        topic="冬季大棚管理",
-        track="skills",
-        village=village_a,
-        starts_at=starts,
-        ends_at=starts + datetime.timedelta(hours=2),
-    )
+    TrainingSessionFactory(village=village_a, topic="冬季大棚管理", starts_at=starts)
     context = browser.new_context(
         viewport={"width": 360, "height": 740}, locale="zh-CN", user_agent=PHONE_AGENT
     )
