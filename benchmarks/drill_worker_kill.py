@@ -1,30 +1,38 @@
-"""Drill (issue 13): a Celery worker killed in the middle of assigning a course to a village of
-30,000 party members. Nothing may be lost or enrolled twice, and the work must go on by itself.
+"""Drill (issue 13): a Celery worker killed in the middle of long background work. Nothing may
+be lost or done twice, and the work must go on by itself. Two works:
 
-    /work/main/.venv/bin/python benchmarks/drill_worker_kill.py [--people 30004]
-        [--visibility-timeout 60] [--kill-at 0.4] [--write]
+- assign: a course assigned to a village of 30,000 party members (`courses.assign`);
+- issue: a training's certificates issued in bulk to ~600 people (`certificates.issue_batch`,
+  which queues one `certificates.issue_chunk` per 90 people).
 
-Uses only its own database `shuangyu_drill_worker` on 127.0.0.1:5432 as `postgres` (created,
-and dropped at the end) and Redis db 11 on 127.0.0.1:6379 (emptied first and last: it is this
-drill's), with production settings (`lms.settings.production`, DEBUG off). It starts the
-worker itself, the way README says to,
+    /work/main/.venv/bin/python benchmarks/drill_worker_kill.py [--work assign|issue]
+        [--people N] [--visibility-timeout 60] [--kill-at 0.4] [--write]
+
+Each work uses only its own database on 127.0.0.1:5432 as `postgres` (assign:
+`shuangyu_drill_worker`, issue: `shuangyu_drill_issue`; created, and dropped at the end) and
+its own Redis db on 127.0.0.1:6379 (assign: 11, issue: 12; emptied first and last), so the two
+can run at the same time, with production settings (`lms.settings.production`, DEBUG off). It
+starts the worker itself, the way README says to,
 
     celery -A lms worker -l warning --concurrency 2 -P prefork
 
 (the `celery` next to the Python running this script) and stops only the processes it
-started, by their ids. Three runs, each a new course assigned to the whole village through
-`course_assign_start` (it commits and queues `courses.assign`), timed from that request:
+started, by their ids. Three runs, each new work (a new course, or a new held training with
+everyone present), timed from the request that commits and queues it:
 
-- undisturbed: how long the task takes (it must stay far below the visibility timeout);
-- pool process killed: once --kill-at of the people are done, SIGKILL the pool process running
-  the task (as the OOM killer would). `CELERY_TASK_REJECT_ON_WORKER_LOST` requeues it at once;
+- undisturbed: how long the work takes (it must stay far below the visibility timeout);
+- pool process killed: once --kill-at of the people are reached (assign: counted; issue:
+  certificates issued, so that a chunk is caught between issuing and rendering), SIGKILL the
+  pool process running the work (as the OOM killer would). `CELERY_TASK_REJECT_ON_WORKER_LOST`
+  requeues its task at once;
 - whole worker killed: SIGKILL the worker and its pool processes (a machine lost), then start a
   new worker. Redis hands the task on after the visibility timeout, set for the drill to
   --visibility-timeout seconds (production: 900).
 
-Each is checked: the assignment done, every person enrolled once (none missing, no person
-twice), and `assigned` in its counts equal to the people (no chunk counted twice). Prints a
-markdown table; --write appends it with the command and the machine to benchmarks/RESULTS.md.
+Each is checked: the work done by itself, every person served once (none missing, no person
+twice), the counts equal to the people (no chunk counted twice); for certificates, also every
+certificate's PDF stored (the file there, a whole PDF). Prints a markdown table; --write
+appends it with the command and the machine to benchmarks/RESULTS.md.
 """
 
 import argparse
@@ -40,24 +48,225 @@ from pathlib import Path
 from workers import Worker, log  # benchmarks/workers.py: this script's folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "shuangyu_drill_worker"
-DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-BROKER_URL = "redis://127.0.0.1:6379/11"
 CELERY = str(Path(sys.executable).parent / "celery")
 WORKER = [CELERY, "-A", "lms", "worker", "-l", "warning", "--concurrency", "2", "-P", "prefork"]
 POLL_SECONDS = 0.02
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+KILLED = {
+    "none": "undisturbed",
+    "process": "pool process SIGKILLed",
+    "worker": "whole worker SIGKILLed, new worker started",
+}
 
 
-def drill_env(visibility_timeout: int, workdir: Path) -> dict:
+# --- The works drilled --------------------------------------------------------------------------
+
+
+class Assign:
+    """A new course assigned to the whole village through `course_assign_start`."""
+
+    db_name = "shuangyu_drill_worker"
+    broker_db = 11
+    people = 30004
+    heading = "## A worker lost mid-assignment (issue 13), {date}"
+    resumed_header = "going on after the kill"
+
+    def setup(self, people: int) -> None:
+        """Township 东沟乡, village 东沟村 of `people` party members, its organizer."""
+        from lms.people.models import Person, RoleAssignment, User, Village
+        from lms.people.services import role_assign, township_setup
+
+        township_setup(name="东沟乡", village_names=["东沟村"])
+        self.village = Village.objects.get(name="东沟村")
+        surnames = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+        Person.objects.bulk_create(
+            [
+                Person(name=f"{surnames[n % 20]}{n}", village=self.village, is_party_member=True)
+                for n in range(people)
+            ],
+            batch_size=2000,
+        )
+        self.organizer = User.objects.create_user(username="organizer", password="drill-only")
+        role_assign(
+            user=self.organizer,
+            role=RoleAssignment.Role.ORGANIZER,
+            township=self.village.township,
+            villages=[self.village],
+        )
+
+    def request(self, title: str) -> tuple[int, list[int]]:
+        from courses.assignment import assignment_people_ids, course_assign_start
+        from tests.factories import courses as build
+
+        course = build.course(title)
+        ids = assignment_people_ids(by=self.organizer, village=self.village)
+        return course_assign_start(course=course, people_ids=ids, by=self.organizer).pk, ids
+
+    def progress(self, job: int) -> tuple[str, int]:
+        from courses.models import CourseAssignment
+
+        row = CourseAssignment.objects.filter(pk=job).values("status", "done").get()
+        return row["status"], row["done"]
+
+    reached = None  # the kill waits for what is counted
+
+    def in_flight(self, job: int) -> int:
+        return self.progress(job)[1]
+
+    def caught_up(self, job: int, done_at_kill: int) -> bool:
+        """The task goes on: the next chunk is counted."""
+        return self.progress(job)[1] > done_at_kill
+
+    def checked(self, job: int, ids: list[int]) -> dict:
+        from django.db.models import Count
+
+        from courses.models import CourseAssignment, Enrollment
+
+        assignment = CourseAssignment.objects.get(pk=job)
+        enrolled = Enrollment.objects.filter(course=assignment.course)
+        twice = enrolled.values("person_id").annotate(n=Count("pk")).filter(n__gt=1).count()
+        missing = len(set(ids) - set(enrolled.values_list("person_id", flat=True)))
+        return {
+            "status": assignment.status,
+            "served": enrolled.count(),
+            "missing": missing,
+            "twice": twice,
+            "counted": assignment.counts.get("assigned", 0),
+        }
+
+    def columns(self, row: dict) -> dict:
+        return {
+            "enrolled": f"{row['served']:,}",
+            "missing": row["missing"],
+            "twice": row["twice"],
+            "counted assigned": f"{row['counted']:,}",
+        }
+
+
+class Issue:
+    """A new held training with everyone present, its certificates issued through
+    `training_batch_request` (the organizer's action on the session page)."""
+
+    db_name = "shuangyu_drill_issue"
+    broker_db = 12
+    people = 600
+    heading = "### Drill: a worker killed mid certificate bulk issue (issue 13)"
+    resumed_header = "killed chunks done again after"
+
+    def setup(self, people: int) -> None:
+        """Township DG, a village of `people`, the training template in force (seal and
+        background as benchmarks/certificate_issue.py makes them), an organizer."""
+        from certificate_issue import setup_once  # this script's folder is on sys.path
+
+        self.village, _template, self.user, self.people, _sizes = setup_once(people)
+
+    def request(self, title: str) -> tuple[int, list[int]]:
+        """The session and its attendance first, the ledger tasks they queue drained, then the
+        batch: the worker is busy with the chunks alone."""
+        import redis
+        from certificate_issue import broker_drain, session_with_people
+        from django.conf import settings
+
+        from certificates.batches import training_batch_request
+
+        self.session = session_with_people(self.village, self.people, topic=title, rare_names=False)
+        broker_drain(redis.Redis.from_url(settings.CELERY_BROKER_URL))
+        batch = training_batch_request(session=self.session, by=self.user)
+        return batch.pk, batch.person_ids
+
+    def progress(self, job: int) -> tuple[str, int]:
+        from certificates.models import IssueBatch
+
+        row = IssueBatch.objects.filter(pk=job).values("status", "done").get()
+        return row["status"], row["done"]
+
+    def reached(self, job: int) -> int:
+        """Certificates issued so far (a chunk commits each person as it goes, then renders)."""
+        from certificates.models import Certificate
+
+        return Certificate.objects.filter(session=self.session).count()
+
+    def _chunks(self, job: int) -> tuple[list[int], set[int], set[int]]:
+        """(the batch's people, the chunks counted, the chunks with a certificate issued)."""
+        from certificates.batches import CHUNK
+        from certificates.models import Certificate, IssueBatch
+
+        batch = IssueBatch.objects.get(pk=job)
+        place = {pk: n for n, pk in enumerate(batch.person_ids)}
+        issued = Certificate.objects.filter(session=self.session).values_list("person_id")
+        started = {place[pk] // CHUNK * CHUNK for (pk,) in issued if pk in place}
+        return batch.person_ids, set(batch.chunks_done), started
+
+    def in_flight(self, job: int) -> set[int]:
+        """The chunks under way when the worker died: begun (a certificate issued), not counted."""
+        _ids, counted, started = self._chunks(job)
+        return started - counted
+
+    def caught_up(self, job: int, in_flight: set[int]) -> bool:
+        """Every chunk caught under way is counted: run again to its end by a worker."""
+        return in_flight <= self._chunks(job)[1]
+
+    def checked(self, job: int, ids: list[int]) -> dict:
+        from django.db.models import Count
+
+        from certificates.batches import CHUNK
+        from certificates.models import Certificate, IssueBatch
+
+        batch = IssueBatch.objects.get(pk=job)
+        certificates = Certificate.objects.filter(session=self.session)
+        twice = certificates.values("person_id").annotate(n=Count("pk")).filter(n__gt=1).count()
+        missing = len(set(ids) - set(certificates.values_list("person_id", flat=True)))
+        no_pdf = sum(not _whole_pdf(certificate) for certificate in certificates)
+        chunks = sorted(batch.chunks_done)
+        return {
+            "status": batch.status,
+            "served": certificates.count(),
+            "missing": missing,
+            "twice": twice,
+            "no_pdf": no_pdf,
+            "counted": batch.done,
+            "chunks_ok": chunks == list(range(0, len(ids), CHUNK)),
+            "errors": len(batch.errors),
+        }
+
+    def columns(self, row: dict) -> dict:
+        return {
+            "certificates expected": f"{row['total']:,}",
+            "issued": f"{row['served']:,}",
+            "lost": row["missing"],
+            "duplicate": row["twice"],
+            "PDFs missing": row["no_pdf"],
+            "batch counted": f"{row['counted']:,}",
+            "batch": row["status"],
+        }
+
+
+def _whole_pdf(certificate) -> bool:
+    """Its PDF stored and whole: the file there, from `%PDF` to `%%EOF`."""
+    if not certificate.pdf:
+        return False
+    path = Path(certificate.pdf.path)
+    if not path.is_file():
+        return False
+    data = path.read_bytes()
+    return data.startswith(b"%PDF") and b"%%EOF" in data[-64:]
+
+
+WORKS = {"assign": Assign, "issue": Issue}
+
+
+# --- Database, broker, processes ----------------------------------------------------------------
+
+
+def drill_env(work, visibility_timeout: int, workdir: Path) -> dict:
     env = {
         **os.environ,
-        "DATABASE_URL": DATABASE_URL,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{work.db_name}",
         "DJANGO_SETTINGS_MODULE": "lms.settings.production",
         "SECRET_KEY": "drill-only-" + "x" * 60,
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "CELERY_BROKER_URL": BROKER_URL,
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{work.broker_db}",
         "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
         "LOG_LEVEL": "WARNING",
         "MEDIA_ROOT": str(workdir / "media"),
@@ -75,9 +284,9 @@ def psql(sql: str) -> None:
     )
 
 
-def database_fresh(env: dict) -> None:
-    psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    psql(f"CREATE DATABASE {DB_NAME}")
+def database_fresh(db_name: str, env: dict) -> None:
+    psql(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+    psql(f"CREATE DATABASE {db_name}")
     migrate_env = {**env, "CELERY_BROKER_URL": ""}  # migrations queue nothing on the broker
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
@@ -87,49 +296,6 @@ def database_fresh(env: dict) -> None:
     )
 
 
-def village_of(people: int):
-    """Township 东沟乡, village 东沟村 of `people` party members, its organizer."""
-    from lms.people.models import Person, RoleAssignment, User
-    from lms.people.services import role_assign, township_setup
-
-    township_setup(name="东沟乡", village_names=["东沟村"])
-    from lms.people.models import Village
-
-    village = Village.objects.get(name="东沟村")
-    surnames = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-    Person.objects.bulk_create(
-        [
-            Person(name=f"{surnames[n % 20]}{n}", village=village, is_party_member=True)
-            for n in range(people)
-        ],
-        batch_size=2000,
-    )
-    organizer = User.objects.create_user(username="organizer", password="drill-only")
-    role_assign(
-        user=organizer,
-        role=RoleAssignment.Role.ORGANIZER,
-        township=village.township,
-        villages=[village],
-    )
-    return village, organizer
-
-
-def assignment_requested(title: str, village, organizer):
-    from courses.assignment import assignment_people_ids, course_assign_start
-    from tests.factories import courses as build
-
-    course = build.course(title)
-    ids = assignment_people_ids(by=organizer, village=village)
-    return course_assign_start(course=course, people_ids=ids, by=organizer), ids
-
-
-def progress(assignment_id: int) -> tuple[str, int]:
-    from courses.models import CourseAssignment
-
-    row = CourseAssignment.objects.filter(pk=assignment_id).values("status", "done").get()
-    return row["status"], row["done"]
-
-
 def wait_until(condition, timeout: float) -> float | None:
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
@@ -137,24 +303,6 @@ def wait_until(condition, timeout: float) -> float | None:
             return time.perf_counter() - start
         time.sleep(POLL_SECONDS)
     return None
-
-
-def checked(course, ids: list[int], assignment_id: int) -> dict:
-    from django.db.models import Count
-
-    from courses.models import CourseAssignment, Enrollment
-
-    assignment = CourseAssignment.objects.get(pk=assignment_id)
-    enrolled = Enrollment.objects.filter(course=course)
-    twice = enrolled.values("person_id").annotate(n=Count("pk")).filter(n__gt=1).count()
-    missing = len(set(ids) - set(enrolled.values_list("person_id", flat=True)))
-    return {
-        "status": assignment.status,
-        "enrolled": enrolled.count(),
-        "missing": missing,
-        "twice": twice,
-        "counted": assignment.counts.get("assigned", 0),
-    }
 
 
 def cpu_ticks(pid: int) -> int:
@@ -170,23 +318,27 @@ def pool_processes(worker) -> list[int]:
     return sorted(pid for pid in worker._own_alive() if pid != worker.process.pid)
 
 
-def run(kind: str, n: int, options, env, workdir, village, organizer, app, workers) -> dict:
-    """One assignment; `kind`: none, process (a pool process killed) or worker (all of it)."""
-    assignment, ids = assignment_requested(f"演练课程 {n}（{kind}）", village, organizer)
+# --- The runs -----------------------------------------------------------------------------------
+
+
+def run(kind: str, n: int, work, options, env, workdir, app, workers) -> dict:
+    """One piece of work; `kind`: none, process (a pool process killed) or worker (all of it)."""
+    job, ids = work.request(f"演练 {n}（{kind}）")
     start = time.perf_counter()
     total = len(ids)
-    log(f"{kind}: assignment {assignment.pk} of {total} people queued")
+    log(f"{kind}: job {job} of {total} people queued")
     row = {"kind": kind, "total": total}
     if kind != "none":
+        reached = work.reached or (lambda job: work.progress(job)[1])
         kill_at = int(total * options.kill_at)
         worker = workers[-1]
         # The pool process running the task is the one whose CPU time grows meanwhile (asking
         # the worker which one takes a second: longer than the chunks before the kill).
-        if wait_until(lambda: progress(assignment.pk)[1] > 0, 120) is None:
-            raise RuntimeError("the assignment did not get under way")
+        if wait_until(lambda: reached(job) > 0, 120) is None:
+            raise RuntimeError("the work did not get under way")
         before = {pid: cpu_ticks(pid) for pid in pool_processes(worker)}
-        if wait_until(lambda: progress(assignment.pk)[1] >= kill_at, 120) is None:
-            raise RuntimeError("the assignment stopped before the kill")
+        if wait_until(lambda: reached(job) >= kill_at, 120) is None:
+            raise RuntimeError("the work stopped before the kill")
         if kind == "process":
             pid = max(before, key=lambda pid: cpu_ticks(pid) - before[pid])
             os.kill(pid, signal.SIGKILL)
@@ -196,48 +348,56 @@ def run(kind: str, n: int, options, env, workdir, village, organizer, app, worke
             row["killed"] = f"worker {sorted(worker.pids)}"
         killed_at = time.perf_counter()
         time.sleep(0.3)  # let the killed transaction roll back before reading what is counted
-        _status, done_at_kill = progress(assignment.pk)
-        row["done_at_kill"] = done_at_kill
-        log(f"{kind}: killed {row['killed']} with {done_at_kill} of {total} counted")
-        if done_at_kill >= total:
-            raise RuntimeError("the assignment finished before the kill: try a smaller --kill-at")
+        row["reached_at_kill"] = reached(job)
+        row["done_at_kill"] = work.progress(job)[1]
+        in_flight = work.in_flight(job)
+        log(
+            f"{kind}: killed {row['killed']} with {row['reached_at_kill']} reached,"
+            f" {row['done_at_kill']} of {total} counted; under way: {in_flight}"
+        )
+        if row["done_at_kill"] >= total:
+            raise RuntimeError("the work finished before the kill: try a smaller --kill-at")
         if kind == "worker":
             workers.append(Worker(WORKER, env, workdir / f"worker-{len(workers)}.log"))
             log(f"new worker ready in {workers[-1].wait_ready(app):.1f} s")
         timeout = options.visibility_timeout + 180
-        resumed = wait_until(lambda: progress(assignment.pk)[1] > done_at_kill, timeout)
-        if resumed is None:
+        if wait_until(lambda: work.caught_up(job, in_flight), timeout) is None:
             raise RuntimeError(f"no progress within {timeout} s of the kill")
         row["resumed_s"] = time.perf_counter() - killed_at
-        log(f"{kind}: going on {row['resumed_s']:.1f} s after the kill")
-    finished = wait_until(lambda: progress(assignment.pk)[0] in ("done", "failed"), 600)
+        log(f"{kind}: back to work {row['resumed_s']:.1f} s after the kill")
+    finished = wait_until(lambda: work.progress(job)[0] in ("done", "failed"), 600)
     if finished is None:
-        raise RuntimeError("the assignment did not finish")
+        raise RuntimeError(f"the work did not finish: {work.progress(job)}")
     row["finished_s"] = time.perf_counter() - start
-    row.update(checked(assignment.course, ids, assignment.pk))
+    row.update(work.checked(job, ids))
     log(f"{kind}: {row}")
     return row
 
 
-def table(rows: list[dict], options) -> str:
-    lines = [
-        "| run | people | killed at (counted) | going on after the kill | whole assignment |"
-        " enrolled | missing | twice | counted assigned |",
-        "|---|---|---|---|---|---|---|---|---|",
+def table(rows: list[dict], work) -> str:
+    def killed_at(row):
+        if "done_at_kill" not in row:
+            return "–"
+        if work.reached is None:
+            return f"{row['done_at_kill']:,}"
+        return f"{row['reached_at_kill']:,} issued, {row['done_at_kill']:,} counted"
+
+    columns = [
+        {
+            "what was killed": KILLED[row["kind"]],
+            "people": f"{row['total']:,}",
+            "killed at": killed_at(row),
+            work.resumed_header: f"{row['resumed_s']:.1f} s" if "resumed_s" in row else "–",
+            "whole work": f"{row['finished_s']:.1f} s",
+            **work.columns(row),
+        }
+        for row in rows
     ]
-    names = {
-        "none": "undisturbed",
-        "process": "pool process SIGKILLed",
-        "worker": "whole worker SIGKILLed, new worker started",
-    }
-    for row in rows:
-        killed = f"{row['done_at_kill']:,}" if "done_at_kill" in row else "–"
-        resumed = f"{row['resumed_s']:.1f} s" if "resumed_s" in row else "–"
-        lines.append(
-            f"| {names[row['kind']]} | {row['total']:,} | {killed} | {resumed} |"
-            f" {row['finished_s']:.1f} s | {row['enrolled']:,} | {row['missing']} |"
-            f" {row['twice']} | {row['counted']:,} |"
-        )
+    lines = [
+        "| " + " | ".join(columns[0]) + " |",
+        "|" + "---|" * len(columns[0]),
+        *("| " + " | ".join(str(value) for value in row.values()) + " |" for row in columns),
+    ]
     return "\n".join(lines)
 
 
@@ -254,16 +414,30 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), load before {load}, Python {platform.python_version()}"
 
 
+def passed(row: dict) -> bool:
+    return (
+        row["status"] == "done"
+        and row["missing"] == 0
+        and row["twice"] == 0
+        and row["counted"] == row["total"]
+        and row.get("no_pdf", 0) == 0
+        and row.get("chunks_ok", True)
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--people", type=int, default=30004)
+    parser.add_argument("--work", choices=sorted(WORKS), default="assign")
+    parser.add_argument("--people", type=int, help="assign: 30004, issue: 600")
     parser.add_argument("--visibility-timeout", type=int, default=60)
     parser.add_argument("--kill-at", type=float, default=0.4, help="share done before the kill")
     parser.add_argument("--write", action="store_true")
     options = parser.parse_args()
+    work = WORKS[options.work]()
+    people = options.people or work.people
 
     workdir = Path(tempfile.mkdtemp(prefix="shuangyu-drill-"))
-    env = drill_env(options.visibility_timeout, workdir)
+    env = drill_env(work, options.visibility_timeout, workdir)
     os.environ.update(env)
     os.environ.pop("CELERY_RESULT_BACKEND", None)
     sys.path.insert(0, str(ROOT))
@@ -272,8 +446,8 @@ def main() -> int:
     workers: list[Worker] = []
     redis_client = None
     try:
-        log(f"database {DB_NAME}: fresh, migrated")
-        database_fresh(env)
+        log(f"database {work.db_name}: fresh, migrated")
+        database_fresh(work.db_name, env)
         import django
 
         django.setup()
@@ -282,19 +456,19 @@ def main() -> int:
 
         from lms.celery import app
 
-        assert settings.DATABASES["default"]["NAME"] == DB_NAME
+        assert settings.DATABASES["default"]["NAME"] == work.db_name
         visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
         assert visibility == options.visibility_timeout
-        redis_client = redis.Redis.from_url(BROKER_URL)
+        redis_client = redis.Redis.from_url(env["CELERY_BROKER_URL"])
         redis_client.flushdb()
         info = machine()
-        log(f"setup: a village of {options.people} party members")
-        village, organizer = village_of(options.people)
+        log(f"setup: {options.work}, {people} people")
+        work.setup(people)
 
         workers.append(Worker(WORKER, env, workdir / "worker-0.log"))
         log(f"worker ready in {workers[0].wait_ready(app):.1f} s")
         rows = [
-            run(kind, n, options, env, workdir, village, organizer, app, workers)
+            run(kind, n, work, options, env, workdir, app, workers)
             for n, kind in enumerate(("none", "process", "worker"), start=1)
         ]
     finally:
@@ -305,13 +479,11 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        log(f"database {DB_NAME} dropped; logs in {workdir}")
+        psql(f"DROP DATABASE IF EXISTS {work.db_name} WITH (FORCE)")
+        log(f"database {work.db_name} dropped; logs in {workdir}")
 
-    ok = all(
-        row["status"] == "done" and row["missing"] == 0 and row["twice"] == 0 for row in rows
-    ) and all(row["counted"] == row["total"] for row in rows)
-    report = table(rows, options)
+    ok = all(passed(row) for row in rows)
+    report = table(rows, work)
     print(report)
     print(
         f"\n{info}; visibility timeout {options.visibility_timeout} s; {'OK' if ok else 'FAILED'}"
@@ -322,8 +494,9 @@ def main() -> int:
         ).replace(" --write", "")
         with RESULTS.open("a") as results:
             results.write(
-                f"\n## A worker lost mid-assignment (issue 13), {time.strftime('%Y-%m-%d')}\n\n"
-                f"- **Command**: `{command}`\n- **Machine**: {info}\n"
+                f"\n{work.heading.format(date=time.strftime('%Y-%m-%d'))}\n\n"
+                f"- **Command**: `{command}`\n- **Date**: {time.strftime('%Y-%m-%d')}\n"
+                f"- **Machine**: {info}\n"
                 f"- **Visibility timeout**: {options.visibility_timeout} s for the drill"
                 " (production: 900 s)\n\n"
                 f"{report}\n"
