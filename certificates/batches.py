@@ -105,14 +105,18 @@ def issue_batch_run(*, batch_id: int) -> IssueBatch:
 
     with transaction.atomic():
         batch = IssueBatch.objects.select_for_update().get(pk=batch_id)
-        if batch.status != IssueBatch.Status.QUEUED:
-            return batch  # already started (a retried task): its chunks are under way
+        if batch.status == IssueBatch.Status.DONE:
+            return batch
+        # Delivered again while running: the worker that started it may have died between the
+        # commit and sending the chunks, so every chunk not yet counted is sent again. A chunk
+        # run twice, even at once, issues nothing twice and counts once (issue_batch_chunk).
         batch.status = IssueBatch.Status.RUNNING
         batch.save(update_fields=["status"])
         if not batch.person_ids:
             return _finish(batch)
         for start in range(0, len(batch.person_ids), CHUNK):
-            certificates_issue_chunk_task.delay_on_commit(batch.pk, start)
+            if start not in batch.chunks_done:
+                certificates_issue_chunk_task.delay_on_commit(batch.pk, start)
     return batch
 
 

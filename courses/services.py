@@ -1,7 +1,7 @@
 """Writing online study: enrolment, honest progress from heartbeats, completion and hours.
 
-Heartbeat rules (issue 3, study_credit): the server credits at most the wall-clock time since
-the person's previous credited heartbeat (one StudyClock per person, whichever tab, lesson or
+Heartbeat rules (issue 3, courses/credit.py): the server credits at most the wall-clock time
+since the person's previous credited heartbeat (one StudyClock per person, whichever tab, lesson or
 phone sends it), at most HEARTBEAT_MAX_CREDIT per heartbeat, and never more than a lesson's
 media length; fractions of a second carry to the next beat. Skipping ahead moves the resume
 position, not the credit; replaying a heartbeat earns nothing. A completed course credits
@@ -28,11 +28,10 @@ from .exceptions import (
 )
 from .lesson_facts import LessonFacts, lesson_facts
 from .models import CoursePage, Enrollment, LessonProgress, StudySettings
-from .study_rows import study_rows_create, study_rows_read, study_rows_write
+from .study_rows import study_rows_create, study_rows_credit
 
 # The page sends a heartbeat every 30 s while media plays; a longer silence is not study.
 HEARTBEAT_INTERVAL = 30
-HEARTBEAT_MAX_CREDIT = 45
 
 
 def course_is_open(course: CoursePage, on: datetime.date | None = None) -> bool:
@@ -116,37 +115,6 @@ class Heartbeat:
     media_watched: bool = False  # enough watched; the lesson may still wait for its quiz
 
 
-@dataclass(frozen=True)
-class Credit:
-    """What a heartbeat earns, and where the person's clock stands after it."""
-
-    seconds: int
-    clock: datetime.datetime | None
-
-
-def study_credit(
-    *, last_credit_at, at: datetime.datetime, credited: int, media: int, playing: bool
-) -> Credit:
-    """The rule of honest credit for one heartbeat.
-
-    The clock runs from the previous heartbeat that said "playing": a beat earns the whole
-    seconds since then, at most HEARTBEAT_MAX_CREDIT (a longer silence is not study) and at
-    most what the lesson's media has left. The fraction of a second not credited stays on the
-    clock for the next beat, so many beats (and tabs) lose nothing; when a cap applies the
-    clock restarts at this beat. A beat that says "paused" credits the stretch just played
-    and stops the clock: a pause earns nothing.
-    """
-    earned = 0
-    clock = at
-    if last_credit_at is not None and at > last_credit_at:
-        elapsed = (at - last_credit_at).total_seconds()
-        room = max(media - credited, 0)
-        earned = int(min(elapsed, HEARTBEAT_MAX_CREDIT, room))
-        if elapsed <= HEARTBEAT_MAX_CREDIT and earned < room:
-            clock = last_credit_at + datetime.timedelta(seconds=earned)
-    return Credit(seconds=earned, clock=clock if playing else None)
-
-
 # How often a heartbeat tries again when another of the same person's beats (a second tab
 # or phone) moved the clock between its read and its write.
 HEARTBEAT_ATTEMPTS = 5
@@ -162,12 +130,12 @@ def heartbeat_record(
 ) -> Heartbeat:
     """Record where the learner is and credit the study time the rules allow.
 
-    The hot path of 万人在线: the lesson's facts come from the cache; one read of the
-    enrolment, clock and progress; one write that moves the clock only if no other beat of
-    the person moved it since the read, and adds the credit to the progress
-    (courses/study_rows.py). No transaction is opened, and nothing of the session, the
-    account or the page tree is loaded. Only a person's first beat in a lesson, and the beat
-    that completes it, take the slower way through the ORM.
+    The hot path of 万人在线: the lesson's facts come from the process's copy; the
+    enrolment, clock and progress are read, credited by the rule (courses/credit.py) and
+    written in one statement on PostgreSQL (courses/study_rows.py), which moves the clock only
+    if no other beat of the person moved it since the read. No transaction is opened, and
+    nothing of the session, the account or the page tree is loaded. Only a person's first
+    beat in a lesson, and the beat that completes it, take the slower way through the ORM.
     """
     at = at or timezone.now()
     facts = live_lesson_facts(lesson_id)
@@ -175,33 +143,19 @@ def heartbeat_record(
     position = max(0, min(int(position_seconds), media))
     where = {"person_id": person_id, "course_id": facts.course_id, "lesson_id": lesson_id}
     for _attempt in range(HEARTBEAT_ATTEMPTS):
-        rows = study_rows_read(**where)
+        rows = study_rows_credit(
+            **where, at=at, media_seconds=media, position_seconds=position, playing=playing
+        )
         if rows is None or rows.enrollment_status == Enrollment.Status.WITHDRAWN:
             with transaction.atomic():
                 enrollment_required(person_id=person_id, course_id=facts.course_id)
                 study_rows_create(person_id=person_id, lesson_id=lesson_id)
-            rows = study_rows_read(**where)
-        credit = study_credit(
-            last_credit_at=rows.last_credit_at,
-            at=at,
-            credited=rows.seconds_credited,
-            media=media,
-            playing=playing,
-        )
-        credited = study_rows_write(
-            person_id=person_id,
-            progress_id=rows.progress_id,
-            clock_before=rows.last_credit_at,
-            clock_after=credit.clock,
-            earned=credit.seconds,
-            media_seconds=media,
-            position_seconds=position,
-            heartbeat_at=at,
-        )
-        if credited is not None:
+            continue
+        if rows.credited_after is not None:
             break
     else:
         raise StudyBusy()
+    credited = rows.credited_after
     progress = LessonProgress(
         pk=rows.progress_id,
         person_id=person_id,
@@ -221,7 +175,7 @@ def heartbeat_record(
         course_completed = enrollment.status == Enrollment.Status.COMPLETED
     return Heartbeat(
         progress=progress,
-        credited_now=credited - rows.seconds_credited,
+        credited_now=credited - rows.credited_before,
         media_seconds=media,
         course_completed=course_completed,
         media_watched=watched,

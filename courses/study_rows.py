@@ -1,15 +1,18 @@
 """The heartbeat's reads and writes in plain SQL: the hottest path of 万人在线.
 
-10,000 learners send ~333 heartbeats a second. A beat is two statements and no
-transaction: one read of the enrolment, clock and progress, and one write that moves the
-person's clock only if it still shows what was read (another tab or phone may have moved
-it: then nothing is written and the beat reads again) and adds the credit to the progress.
-On PostgreSQL the write is a single statement (the clock's update in a WITH, the progress's
-conditional on it), so it is atomic without BEGIN and COMMIT; SQLite, which has no
-data-modifying WITH, runs the two updates in one transaction. The rules stay in
-courses/services.py; this module only fetches and stores the rows they work on. Rows are
-created through the ORM the first time (study_rows_create), so only the steady state is
-written by hand here, and only against the columns named below.
+10,000 learners send ~333 heartbeats a second. `study_rows_credit` takes one beat from the
+rows as they stand to the rows credited, without a transaction of its own: it reads the
+enrolment, the person's study clock and the lesson's progress, applies the rule of honest
+credit (courses/credit.py) and writes the clock and the progress, moving the clock only if it
+still shows what was read (another tab or phone may have moved it: then nothing is written and
+the caller tries again).
+
+On PostgreSQL this is one prepared statement, so a beat is one round trip: the read, the rule
+(STUDY_CREDIT_SQL, the rule's SQL twin) and both updates are common table expressions, and a
+single statement is atomic without BEGIN and COMMIT. SQLite, which has no data-modifying
+WITH, reads, applies `study_credit` in Python and runs the two updates in one transaction.
+Rows are created through the ORM the first time (study_rows_create), so only the steady state
+is written by hand here, and only against the columns named below.
 """
 
 import datetime
@@ -19,43 +22,114 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from .credit import STUDY_CREDIT_SQL, study_credit
 from .models import Enrollment, LessonProgress, StudyClock
 
+CLOCK = StudyClock._meta.db_table
+PROGRESS = LessonProgress._meta.db_table
+ENROLLMENT = Enrollment._meta.db_table
+WITHDRAWN = Enrollment.Status.WITHDRAWN.value
 
-@dataclass
-class StudyRows:
-    """One learner's enrolment status, study clock and progress in one lesson, locked."""
+
+@dataclass(frozen=True)
+class StudyBeat:
+    """One beat's rows: the enrolment's status, the lesson's progress before the beat and the
+    seconds credited after it (None: nothing was written, because the enrolment is withdrawn or
+    another beat of the person moved the clock between the read and the write)."""
 
     enrollment_status: str
-    last_credit_at: datetime.datetime | None
     progress_id: int
-    seconds_credited: int
+    credited_before: int
+    credited_after: int | None
     quiz_passed: bool
     completed_at: datetime.datetime | None
 
 
-def study_rows_read(*, person_id: int, course_id: int, lesson_id: int) -> StudyRows | None:
-    """The person's enrolment, clock and lesson progress; None if any is missing."""
-    sql = (
-        f"SELECT e.status, c.last_credit_at, p.id, p.seconds_credited, p.quiz_passed, "
-        f"p.completed_at FROM {Enrollment._meta.db_table} e "
-        f"JOIN {StudyClock._meta.db_table} c ON c.person_id = e.person_id "
-        f"JOIN {LessonProgress._meta.db_table} p "
-        f"ON p.person_id = e.person_id AND p.lesson_id = %s "
-        f"WHERE e.person_id = %s AND e.course_id = %s"
-    )
-    row = _fetch_one(sql, [lesson_id, person_id, course_id])
-    if row is None:
-        return None
-    status, last_credit_at, progress_id, credited, quiz_passed, completed_at = row
-    return StudyRows(
-        enrollment_status=status,
-        last_credit_at=_moment(last_credit_at),
-        progress_id=progress_id,
-        seconds_credited=credited,
-        quiz_passed=bool(quiz_passed),
-        completed_at=_moment(completed_at),
-    )
+# The rows a beat works on, as `r` for the rule: enrolment status, clock, progress.
+_READ_SQL = (
+    f"SELECT e.status, c.last_credit_at AS clock0, p.id AS progress_id, "
+    f"p.seconds_credited AS credited0, p.quiz_passed, p.completed_at "
+    f"FROM {ENROLLMENT} e "
+    f"JOIN {CLOCK} c ON c.person_id = e.person_id "
+    f"JOIN {PROGRESS} p ON p.person_id = e.person_id AND p.lesson_id = %(lesson)s "
+    f"WHERE e.person_id = %(person)s AND e.course_id = %(course)s"
+)
+
+# PostgreSQL's beat: read, credit, move the clock if unmoved, then the progress if the clock
+# moved; the progress never past the media's length. One row out, or none if a row is missing.
+_BEAT_SQL = f"""
+WITH r AS ({_READ_SQL}),
+{STUDY_CREDIT_SQL.strip()},
+clock_moved AS (
+    UPDATE {CLOCK} SET last_credit_at = n.clock1 FROM n
+    WHERE {CLOCK}.person_id = %(person)s AND n.status <> '{WITHDRAWN}'
+        AND {CLOCK}.last_credit_at IS NOT DISTINCT FROM n.clock0
+    RETURNING 1
+),
+progress_written AS (
+    UPDATE {PROGRESS} SET
+        seconds_credited = least({PROGRESS}.seconds_credited + n.earned, %(media)s::int),
+        position_seconds = %(position)s::int,
+        last_heartbeat_at = %(at)s::timestamptz
+    FROM n WHERE {PROGRESS}.id = n.progress_id AND EXISTS (SELECT 1 FROM clock_moved)
+    RETURNING {PROGRESS}.seconds_credited
+)
+SELECT n.status, n.progress_id, n.credited0, (SELECT seconds_credited FROM progress_written),
+    n.quiz_passed, n.completed_at
+FROM n"""
+
+
+def study_rows_credit(
+    *,
+    person_id: int,
+    course_id: int,
+    lesson_id: int,
+    at: datetime.datetime,
+    media_seconds: int,
+    position_seconds: int,
+    playing: bool,
+) -> StudyBeat | None:
+    """Credit one beat of the person in the lesson; None if the enrolment, the clock or the
+    progress row is missing (the caller creates them, or refuses)."""
+    where = {"person": person_id, "course": course_id, "lesson": lesson_id}
+    if connection.vendor == "postgresql":
+        params = {**where, "at": at, "media": media_seconds, "playing": playing}
+        row = _fetch_one(_BEAT_SQL, {**params, "position": position_seconds})
+        if row is None:
+            return None
+        status, progress_id, before, after, quiz_passed, completed_at = row
+        return StudyBeat(status, progress_id, before, after, bool(quiz_passed), completed_at)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_READ_SQL, where)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        status, clock0, progress_id, before, quiz_passed, completed_at = row
+        beat = StudyBeat(
+            status, progress_id, before, None, bool(quiz_passed), _moment(completed_at)
+        )
+        if status == WITHDRAWN:
+            return beat
+        clock0 = _moment(clock0)
+        credit = study_credit(
+            last_credit_at=clock0, at=at, credited=before, media=media_seconds, playing=playing
+        )
+        to_db = connection.ops.adapt_datetimefield_value
+        cursor.execute(
+            f"UPDATE {CLOCK} SET last_credit_at = %s WHERE person_id = %s AND last_credit_at IS %s",
+            [to_db(credit.clock), person_id, to_db(clock0)],
+        )
+        if cursor.rowcount != 1:
+            return beat
+        cursor.execute(
+            f"UPDATE {PROGRESS} SET seconds_credited = min(seconds_credited + %s, %s), "
+            f"position_seconds = %s, last_heartbeat_at = %s WHERE id = %s "
+            f"RETURNING seconds_credited",
+            [credit.seconds, media_seconds, position_seconds, to_db(at), progress_id],
+        )
+        return StudyBeat(
+            status, progress_id, before, cursor.fetchone()[0], beat.quiz_passed, beat.completed_at
+        )
 
 
 def _moment(value) -> datetime.datetime | None:
@@ -73,67 +147,11 @@ def study_rows_create(*, person_id: int, lesson_id: int) -> None:
     LessonProgress.objects.get_or_create(person_id=person_id, lesson_id=lesson_id)
 
 
-def study_rows_write(
-    *,
-    person_id: int,
-    progress_id: int,
-    clock_before: datetime.datetime | None,
-    clock_after: datetime.datetime | None,
-    earned: int,
-    media_seconds: int,
-    position_seconds: int,
-    heartbeat_at: datetime.datetime,
-) -> int | None:
-    """Move the clock from `clock_before` to `clock_after` and add `earned` seconds (never
-    past the media's length) to the progress, with the position and the beat's time. Returns
-    the seconds credited after it, or None, writing nothing, if the clock no longer showed
-    `clock_before` (another beat of the person came first)."""
-    to_db = connection.ops.adapt_datetimefield_value
-    clock = StudyClock._meta.db_table
-    progress = LessonProgress._meta.db_table
-    same = "IS NOT DISTINCT FROM" if connection.vendor == "postgresql" else "IS"
-    clock_sql = (
-        f"UPDATE {clock} SET last_credit_at = %s WHERE person_id = %s AND last_credit_at {same} %s"
-    )
-    clock_params = [to_db(clock_after), person_id, to_db(clock_before)]
-    progress_sql = (
-        f"UPDATE {progress} SET seconds_credited = CASE WHEN seconds_credited + %s > %s "
-        f"THEN %s ELSE seconds_credited + %s END, position_seconds = %s, "
-        f"last_heartbeat_at = %s WHERE id = %s"
-    )
-    progress_params = [
-        earned,
-        media_seconds,
-        media_seconds,
-        earned,
-        position_seconds,
-        to_db(heartbeat_at),
-        progress_id,
-    ]
-    if connection.vendor == "postgresql":
-        row = _fetch_one(
-            f"WITH clock AS ({clock_sql} RETURNING 1) {progress_sql} "
-            f"AND EXISTS (SELECT 1 FROM clock) RETURNING seconds_credited",
-            [*clock_params, *progress_params],
-        )
-        return row[0] if row else None
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(clock_sql, clock_params)
-        if cursor.rowcount != 1:
-            return None
-        cursor.execute(progress_sql + " RETURNING seconds_credited", progress_params)
-        return cursor.fetchone()[0]
-
-
-def _fetch_one(sql: str, params: list):
-    """One row of a statement. On PostgreSQL the statement is prepared once per connection
-    (server-side binding, which Django's cursors do not use): the heartbeat's two statements
-    are then neither parsed nor planned again. Logged like any query where Django logs them
-    (DEBUG, tests). Behind a transaction-pooling PgBouncer, run it in session mode."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
+def _fetch_one(sql: str, params: dict):
+    """One row of a statement, prepared once per connection (server-side binding, which
+    Django's cursors do not use): the heartbeat's statement is then neither parsed nor planned
+    again. Logged like any query where Django logs them (DEBUG, tests). Behind a
+    transaction-pooling PgBouncer, run it in session mode."""
     import psycopg
 
     connection.ensure_connection()

@@ -50,17 +50,36 @@ def test_a_chunk_run_twice_counts_once(training, training_template, organizer_a)
     assert Certificate.objects.filter(session=session).count() == 2
 
 
-def test_a_started_batch_is_not_started_twice(
-    training, training_template, organizer_a, django_capture_on_commit_callbacks
+def test_a_batch_delivered_again_sends_only_the_chunks_not_yet_counted(
+    training, training_template, organizer_a, django_capture_on_commit_callbacks, monkeypatch
 ):
+    """A worker lost between starting a batch and sending its chunks must not leave it
+    "running" for ever: delivered again, the batch sends the chunks not yet counted."""
+    monkeypatch.setattr(batches, "CHUNK", 1)
     session, people = training
     with django_capture_on_commit_callbacks(execute=False):
         batch = batches.issue_batch_request(
-            kind=Kind.TRAINING, session=session, people=[people["李四"]], by=organizer_a
+            kind=Kind.TRAINING,
+            session=session,
+            people=[people["张秀英"], people["李四"]],
+            by=organizer_a,
         )
     with django_capture_on_commit_callbacks(execute=False) as first:
         batches.issue_batch_run(batch_id=batch.pk)
-    with django_capture_on_commit_callbacks(execute=False) as second:
+    batches.issue_batch_chunk(batch_id=batch.pk, start=0)  # the first chunk ran, then: lost
+    with django_capture_on_commit_callbacks(execute=True) as again:
         batches.issue_batch_run(batch_id=batch.pk)
 
-    assert (len(first), len(second)) == (1, 0)
+    batch.refresh_from_db()
+    assert (len(first), len(again)) == (2, 1)
+    assert (batch.status, batch.done, sorted(batch.chunks_done)) == (
+        IssueBatch.Status.DONE,
+        2,
+        [0, 1],
+    )
+    issued = Certificate.objects.filter(session=session)
+    assert sorted(c.person.name for c in issued) == ["张秀英", "李四"]
+
+    with django_capture_on_commit_callbacks(execute=False) as after_done:
+        batches.issue_batch_run(batch_id=batch.pk)
+    assert after_done == []
