@@ -41,6 +41,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Applications -----------------------------------------------------------------------------
 INSTALLED_APPS = [
     "lms.outages",
+    "lms.backups",
     "lms.exports",
     "lms.people",
     "lms.ledger",
