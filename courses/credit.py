@@ -45,29 +45,27 @@ def study_credit(
     return Credit(seconds=earned, clock=clock if playing else None)
 
 
-# The same rule over a row `r` holding `clock0` (last_credit_at) and `credited0`, with the
-# named parameters %(at)s, %(media)s and %(playing)s; it yields `earned` and `clock1`.
-# `elapsed` is NULL where Python's `if` is false (and least() would skip a NULL, so it is
-# tested first). Exact: the epoch of an interval is numeric.
-STUDY_CREDIT_SQL = f"""
-credit_in AS (
-    SELECT r.*,
-        CASE WHEN r.clock0 IS NOT NULL AND %(at)s::timestamptz > r.clock0
-            THEN extract(epoch FROM %(at)s::timestamptz - r.clock0) END AS elapsed,
-        greatest(%(media)s::int - r.credited0, 0) AS room
-    FROM r
-),
-credit AS (
-    SELECT c.*,
-        CASE WHEN c.elapsed IS NULL THEN 0
-            ELSE floor(least(c.elapsed, {HEARTBEAT_MAX_CREDIT}, c.room))::int END AS earned
-    FROM credit_in c
-),
-n AS (
-    SELECT c.*,
+def study_credit_sql(*, clock: str, credited: str) -> str:
+    """The same rule in SQL: a LATERAL subquery over the columns named by `clock` (the person's
+    last_credit_at) and `credited` (the lesson's seconds credited), with the named parameters
+    %(at)s, %(media)s and %(playing)s; it yields `earned` and `clock1`. `elapsed` is NULL where
+    Python's `if` is false, and is tested first because least() would skip a NULL. Exact: the
+    epoch of an interval is numeric."""
+    at = "%(at)s::timestamptz"
+    return f"""LATERAL (
+    SELECT x.earned,
         CASE WHEN NOT %(playing)s::boolean THEN NULL::timestamptz
-            WHEN c.elapsed <= {HEARTBEAT_MAX_CREDIT} AND c.earned < c.room
-                THEN c.clock0 + make_interval(secs => c.earned)
-            ELSE %(at)s::timestamptz END AS clock1
-    FROM credit c
+            WHEN x.elapsed <= {HEARTBEAT_MAX_CREDIT} AND x.earned < x.room
+                THEN {clock} + make_interval(secs => x.earned)
+            ELSE {at} END AS clock1
+    FROM (
+        SELECT y.elapsed, y.room,
+            CASE WHEN y.elapsed IS NULL THEN 0
+                ELSE floor(least(y.elapsed, {HEARTBEAT_MAX_CREDIT}, y.room))::int END AS earned
+        FROM (
+            SELECT CASE WHEN {clock} IS NOT NULL AND {at} > {clock}
+                    THEN extract(epoch FROM {at} - {clock}) END AS elapsed,
+                greatest(%(media)s::int - {credited}, 0) AS room
+        ) y
+    ) x
 )"""

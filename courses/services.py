@@ -146,13 +146,13 @@ def heartbeat_record(
         rows = study_rows_credit(
             **where, at=at, media_seconds=media, position_seconds=position, playing=playing
         )
-        if rows is None or rows.enrollment_status == Enrollment.Status.WITHDRAWN:
-            with transaction.atomic():
-                enrollment_required(person_id=person_id, course_id=facts.course_id)
-                study_rows_create(person_id=person_id, lesson_id=lesson_id)
-            continue
-        if rows.credited_after is not None:
+        if rows is not None:
             break
+        # Nothing written: a first beat (no clock or progress yet), an enrolment withdrawn or
+        # missing (refused here), or another tab's beat came first (then simply again).
+        with transaction.atomic():
+            enrollment_required(person_id=person_id, course_id=facts.course_id)
+            study_rows_create(person_id=person_id, lesson_id=lesson_id)
     else:
         raise StudyBusy()
     credited = rows.credited_after

@@ -14,7 +14,7 @@ import random
 import pytest
 from django.db import connection
 
-from courses.credit import HEARTBEAT_MAX_CREDIT, STUDY_CREDIT_SQL, Credit, study_credit
+from courses.credit import HEARTBEAT_MAX_CREDIT, Credit, study_credit, study_credit_sql
 from tests.conftest import beijing
 
 AT = beijing(2026, 3, 5, 20, 0)
@@ -48,8 +48,9 @@ ON_POSTGRESQL = [
 
 def _sql_credit(*, last_credit_at, at, credited, media, playing) -> Credit:
     sql = (
-        "WITH r AS (SELECT %(clock0)s::timestamptz AS clock0, %(credited0)s::int AS credited0), "
-        f"{STUDY_CREDIT_SQL.strip()} SELECT earned, clock1 FROM n"
+        "SELECT k.earned, k.clock1 FROM "
+        "(SELECT %(clock0)s::timestamptz AS clock0, %(credited0)s::int AS credited0) r "
+        f"CROSS JOIN {study_credit_sql(clock='r.clock0', credited='r.credited0')} k"
     )
     params = {
         "clock0": last_credit_at,
