@@ -81,7 +81,8 @@ def main() -> None:
         status = []
         body = application(_environ(payload), lambda line, headers: status.append(line))
         b"".join(body)
-        body.close()
+        if hasattr(body, "close"):
+            body.close()
         return status[0]
 
     browsers = [learner for learner in learners if "session" in learner]

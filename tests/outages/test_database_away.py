@@ -7,7 +7,7 @@ import json
 import pytest
 from django.db import OperationalError
 
-from courses import views as course_views
+from courses import heartbeat as course_heartbeat
 from lms.home import study
 from lms.people.services import person_account_create
 from tests.conftest import PASSWORD
@@ -43,7 +43,7 @@ def test_a_page_that_loses_the_database_says_try_again_with_503(
 
 
 def test_a_heartbeat_that_loses_the_database_gets_503_json(client_no_raise, monkeypatch):
-    monkeypatch.setattr(course_views, "study_ticket_read", _gone)
+    monkeypatch.setattr(course_heartbeat, "study_ticket_read", _gone)
 
     response = client_no_raise.post(
         "/api/v1/study/heartbeat", "{}", content_type="application/json"
