@@ -4,9 +4,10 @@ often (万人在线), and Wagtail asks the database the same few things on every
 - The site of a request and its root page: each process keeps them for ten seconds
   (SiteMiddleware, for pages and views marked @uses_site), instead of a query for the site
   and two for its root page.
-- Routing: the page at a URL is found by its url_path in one query (ShuangyuPage.route), not by
-  walking the tree two queries a level; anything that is not a page at that exact path (a
-  404, a page that routes further itself) takes Wagtail's walk.
+- Routing: the page at a URL is found by its url_path (ShuangyuPage.route), not by walking the
+  tree two queries a level: each process keeps which kind of page and which id is at a path,
+  so serving it is one query for the specific page; anything that is not a page at that exact
+  path (a 404, a page that routes further itself) takes Wagtail's walk.
 - View restrictions: while no page of the site has one (the usual case), a page has none to
   check; otherwise Wagtail checks them as it always does.
 
@@ -14,6 +15,7 @@ Saving or deleting a site, a page or a view restriction forgets what this proces
 once; the other processes forget it within the seconds named here.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
@@ -23,6 +25,8 @@ from .slugs import pinyin_slug
 
 _sites: ProcessMemo[Site | None] = ProcessMemo(10)  # by (host name, port)
 _restrictions: ProcessMemo[bool] = ProcessMemo(10)  # whether any restriction exists
+# By url_path: the page's kind and id, so that serving it is one query for the page itself.
+_page_keys: ProcessMemo[tuple[int, int] | None] = ProcessMemo(10, keep_none=False)
 
 
 class SiteMiddleware:
@@ -62,6 +66,26 @@ def _site_found(request) -> Site | None:
     return site
 
 
+def _page_at(url_path: str) -> Page | None:
+    """The specific page at `url_path`, in one query once this process knows its kind and id.
+    What the process knew is checked against the page read: a page moved, renamed or deleted
+    since is looked up again."""
+    key = _page_keys.get(
+        url_path,
+        lambda: Page.objects.filter(url_path=url_path).values_list("content_type_id", "pk").first(),
+    )
+    if key is None:
+        return None
+    content_type_id, pk = key
+    model = ContentType.objects.get_for_id(content_type_id).model_class()
+    page = model.objects.filter(pk=pk).first() if model is not None else None
+    if page is None or page.url_path != url_path:
+        _page_keys.forget(url_path)
+        page = Page.objects.filter(url_path=url_path).first()
+        return page.specific if page is not None else None
+    return page
+
+
 def any_view_restriction() -> bool:
     return _restrictions.get(None, PageViewRestriction.objects.exists)
 
@@ -70,6 +94,7 @@ def pages_forget(**kwargs) -> None:
     """Forget this process's copies (a site, a page or a restriction changed)."""
     _sites.forget()
     _restrictions.forget()
+    _page_keys.forget()
 
 
 for _signal in (post_save, post_delete):
@@ -93,9 +118,9 @@ class ShuangyuPage(Page):
     def route(self, request, path_components):
         if path_components:
             url_path = f"{self.url_path}{'/'.join(path_components)}/"
-            page = Page.objects.filter(url_path=url_path).first()
+            page = _page_at(url_path)
             if page is not None and page.live:
-                return page.specific.route(request, [])
+                return page.route(request, [])
         return super().route(request, path_components)
 
     def _set_core_field_defaults(self):
