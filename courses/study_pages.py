@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from wagtail.models import Page
 
 from lms.people.models import Person
 from lms.people.selectors import person_for_user
@@ -19,6 +20,7 @@ from lms.people.selectors import person_for_user
 from .models import CourseIndexPage, CoursePage, LessonPage, LessonProgress, StudySettings
 from .selectors import (
     CourseRow,
+    catalogue_page,
     course_rows,
     courses_open_to,
     enrollment_for,
@@ -41,11 +43,13 @@ def catalogue_rows(request, catalogue: CourseIndexPage) -> list[CourseRow]:
 
 @dataclass(frozen=True)
 class CourseStudy:
-    """A course page for the one asking: the course's row, and whether they may enrol."""
+    """A course page for the one asking: the course's row, whether they may enrol, and the
+    page above it (课程, the catalogue, as this process keeps it)."""
 
     person: Person | None
     row: CourseRow
     may_enrol: bool
+    catalogue: Page | None
 
 
 def course_study(request, course: CoursePage) -> CourseStudy:
@@ -60,7 +64,10 @@ def course_study(request, course: CoursePage) -> CourseStudy:
         and not row.enrolled
         and self_enrolment_refusal(person=person, course=course) is None
     )
-    return CourseStudy(person=person, row=row, may_enrol=may_enrol)
+    catalogue = catalogue_page()
+    if catalogue is None or catalogue.path != course.path[: -course.steplen]:
+        catalogue = course.get_parent()
+    return CourseStudy(person=person, row=row, may_enrol=may_enrol, catalogue=catalogue)
 
 
 @dataclass(frozen=True)
