@@ -35,12 +35,13 @@ import http.client
 import io
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from servers import gunicorn_start, gunicorn_stop  # benchmarks/servers.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8110
@@ -190,29 +191,12 @@ def collect_static(checkout: Path, env: dict) -> None:
 
 
 def start_gunicorn(checkout: Path, env: dict, timeout: int | None) -> subprocess.Popen:
-    # No control socket: its default path is shared by every gunicorn on the machine.
-    command = [
-        sys.executable, "-m", "gunicorn", "lms.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "1",
-        "--no-control-socket", "--log-level", "warning",
-    ]  # fmt: skip
-    if timeout is not None:
-        command += ["--timeout", str(timeout)]
-    process = subprocess.Popen(command, cwd=checkout, env=env, start_new_session=True)
-    for _ in range(150):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            connection.request("GET", "/healthz", headers=HEADERS)
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    stop(process)
-    raise RuntimeError("gunicorn did not start")
+    """One sync worker in `checkout` (this tree or a baseline's), so its memory is the export's."""
+    options = ["-w", "1"] + (["--timeout", str(timeout)] if timeout is not None else [])
+    return gunicorn_start(options, env=env, port=PORT, cwd=checkout, headers=HEADERS)
 
 
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
+stop = gunicorn_stop
 
 
 def worker_pid(master: subprocess.Popen) -> int:

@@ -39,7 +39,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -50,10 +49,12 @@ import urllib.parse
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+from servers import gunicorn_start, gunicorn_stop  # benchmarks/servers.py, beside this script
+from sign_in_burst import _psql as psql
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 SOURCE_DB, TARGET_DB = "shuangyu_drill_backup_src", "shuangyu_drill_backup_dst"
-GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 TITLE = "### Drill: a backup restored into an empty machine (issue 13)"
 
 PREPARE = """
@@ -141,14 +142,6 @@ def shell(script: str, env: dict) -> str:
     return manage(["shell", "--no-imports", "-c", script], env).stdout.strip().splitlines()[-1]
 
 
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql],
-        check=True,
-        capture_output=True,
-    )
-
-
 class Browser:
     """One user's browser against one server: keeps cookies, sends the CSRF token."""
 
@@ -180,29 +173,10 @@ class Browser:
 
 
 def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [GUNICORN, "lms.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--timeout", "60"]
-        + ["--log-level", "warning", "--no-control-socket"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    for _ in range(150):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    stop(process)
-    raise RuntimeError("gunicorn did not start")
+    return gunicorn_start(["-w", "2", "--timeout", "60"], env=env, port=port)
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+stop = gunicorn_stop
 
 
 def media_server(media_root: Path, port: int) -> http.server.ThreadingHTTPServer:

@@ -32,6 +32,9 @@ import urllib.parse
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+from servers import gunicorn_start  # benchmarks/servers.py, beside this script
+from sign_in_burst import _psql as psql
+
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "shuangyu_drill"
 PORT = 8107
@@ -106,14 +109,6 @@ def shell(script: str, env) -> str:
     return run(["manage.py", "shell", "--no-imports", "-c", script], env).strip().splitlines()[-1]
 
 
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql],
-        check=True,
-        capture_output=True,
-    )
-
-
 class Browser:
     """One phone: keeps its cookies, sends the CSRF token Django asks for."""
 
@@ -142,23 +137,7 @@ class Browser:
 
 
 def start_gunicorn(env) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "lms.wsgi", "-b", f"127.0.0.1:{PORT}"]
-        + ["-w", "2", "--timeout", "30", "--log-level", "warning", "--no-control-socket"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    for _ in range(100):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    os.killpg(process.pid, signal.SIGTERM)
-    raise RuntimeError("gunicorn did not start")
+    return gunicorn_start(["-w", "2", "--timeout", "30"], env=env, port=PORT)
 
 
 def redis_returns(port, phone_browser, api, bearer, serve_env, code, facts) -> bool:

@@ -19,7 +19,6 @@ import json
 import os
 import random
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from servers import gunicorn_start, gunicorn_stop  # benchmarks/servers.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -118,46 +119,19 @@ SERVER_LOG = Path(tempfile.gettempdir()) / "shuangyu-benchmark-server.log"
 
 def start_gunicorn(workers: int, *, threads: int = 1, port: int = PORT) -> subprocess.Popen:
     """gunicorn on lms.wsgi: sync workers, or gthread workers when threads > 1."""
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "lms.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(workers),
-            "--worker-class",
-            "gthread" if threads > 1 else "sync",
-            "--threads",
-            str(threads),
-            "--backlog",
-            "4096",
-            "--log-level",
-            "warning",
-            "--no-control-socket",  # one path per machine: two servers would clash on it
-        ],
-        cwd=ROOT,
+    return gunicorn_start(
+        ["-w", str(workers), "--worker-class", "gthread" if threads > 1 else "sync"]
+        + ["--threads", str(threads), "--backlog", "4096"],
         env=ENV,
+        port=port,
+        ready_path="/api/v1/openapi.json",
         # The request log is on in production and costs what it costs here too; its lines
         # go to a file, as they would to the journal, not over the benchmark's own output.
         stderr=open(SERVER_LOG, "ab"),  # noqa: SIM115 (kept open for the server's life)
-        start_new_session=True,
     )
-    for _ in range(100):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/v1/openapi.json")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
 
 
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=20)
+stop = gunicorn_stop
 
 
 class TokenWatcher:
