@@ -142,21 +142,51 @@ def shell(script: str, env: dict) -> str:
     return manage(["shell", "--no-imports", "-c", script], env).stdout.strip().splitlines()[-1]
 
 
+def multipart(form: dict, files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body and its content type."""
+    boundary = "----shuangyu-drill-" + os.urandom(8).hex()
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in form.items()
+    ]
+    for name, (filename, content) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}";'
+            f' filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
 class Browser:
     """One user's browser against one server: keeps cookies, sends the CSRF token."""
 
     def __init__(self, port: int):
         self.port, self.cookies = port, SimpleCookie()
 
-    def request(self, method: str, path: str, form: dict | None = None):
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
+        timeout: float = 60,
+    ):
+        """`files` (field: (filename, bytes)) sends the form as multipart/form-data, as a
+        browser's upload does."""
         headers, body = {}, None
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v.value}" for k, v in self.cookies.items())
         if form is not None:
             form = {**form, "csrfmiddlewaretoken": self.cookies["csrftoken"].value}
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            if files is None:
+                body = urllib.parse.urlencode(form)
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            else:
+                body, headers["Content-Type"] = multipart(form, files)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         content = response.read()
@@ -172,8 +202,10 @@ class Browser:
         return status
 
 
-def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
-    return gunicorn_start(["-w", "2", "--timeout", "60"], env=env, port=port)
+def start_gunicorn(
+    env: dict, port: int, *, workers: int = 2, timeout: int = 60
+) -> subprocess.Popen:
+    return gunicorn_start(["-w", str(workers), "--timeout", str(timeout)], env=env, port=port)
 
 
 stop = gunicorn_stop

@@ -27,6 +27,9 @@ XLSX_MAX_PART_BYTES = 4 * 1024 * 1024
 # Sheets of a workbook: each is looked at for the header. A workbook of a sheet per village
 # of a county stays under it (only one sheet is imported anyway).
 XLSX_MAX_SHEETS = 500
+# Runs of one string's text (rich text, phonetic guides): openpyxl holds a string's runs at
+# once, as objects, however many there are. A formatted cell has a few.
+XLSX_MAX_RUNS_PER_STRING = 1000
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,17 @@ def sheet_count_check(count: int) -> None:
             )
             % {"limit": XLSX_MAX_SHEETS}
         )
+
+
+def too_many_runs() -> TableTooLarge:
+    return TableTooLarge(
+        _(
+            "A cell of the workbook holds text formatted in more than %(limit)s pieces; an"
+            " import reads at most %(limit)s. Clear the formatting of the cells, or save the"
+            " sheet as CSV."
+        )
+        % {"limit": f"{XLSX_MAX_RUNS_PER_STRING:,}"}
+    )
 
 
 def too_many_rows(limit: int) -> TableTooLarge:

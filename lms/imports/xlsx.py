@@ -25,7 +25,14 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from .exceptions import TableError
-from .limits import import_limits, sheet_count_check, too_many_cells, unpacked_size_check
+from .limits import (
+    XLSX_MAX_RUNS_PER_STRING,
+    import_limits,
+    sheet_count_check,
+    too_many_cells,
+    too_many_runs,
+    unpacked_size_check,
+)
 
 # How much of a part is scanned at a time, and how far the size a sheet records may be from
 # its start (it comes before the rows, after the sheet's properties and views).
@@ -40,6 +47,11 @@ _CONTENT_TYPE_OVERRIDE = re.compile(
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]+)"')
 _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b")
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([^"]+)"')
+# A run of a string's text, rich text (<r>) or phonetic (<rPh>), or the start of a cell or
+# of a shared string. openpyxl makes objects of each run, as it does of a cell, and holds a
+# string's runs at once: a 34 KB file of one cell of a million runs took 27 s and 550 MB to
+# read (and was then imported). So runs are counted before a part is parsed.
+_RUN_OR_STRING = re.compile(rb"<(?:\w+:)?(?:(r|rPh)|c|si)[\s/>]")
 
 Rows = Callable[[], Iterator[list[object]]]
 
@@ -106,12 +118,14 @@ def _unpacked_check(archive: zipfile.ZipFile) -> None:
     parts = archive.infolist()
     types = _declared_types(archive)
     shared_strings = other_part = 0
+    shared_string_parts = []
     for part in parts:
         kind = types.get(part.filename)
         if kind == _WORKSHEET_TYPE or (kind is None and part.filename.startswith("xl/media/")):
             continue
         if kind == _SHARED_STRINGS_TYPE:
             shared_strings = max(shared_strings, part.file_size)
+            shared_string_parts.append(part.filename)
         else:
             other_part = max(other_part, part.file_size)
     unpacked_size_check(
@@ -119,6 +133,46 @@ def _unpacked_check(archive: zipfile.ZipFile) -> None:
         shared_strings=shared_strings,
         other_part=other_part,
     )
+    # openpyxl reads the shared strings whole as the workbook opens: their runs are counted
+    # first (the sheets', as each is read).
+    for part in shared_string_parts:
+        runs = _Runs()
+        for piece in _pieces(archive, part):
+            runs.scan(piece)
+
+
+class _Runs:
+    """Counts the runs of a part's strings as its XML is scanned: all of them against the
+    cell limit (each is as much work as a cell), and each string's against
+    XLSX_MAX_RUNS_PER_STRING (they are held at once)."""
+
+    def __init__(self):
+        self.total = self.in_string = 0
+        self.limit = import_limits().cells
+
+    def scan(self, piece: bytes) -> None:
+        for found in _RUN_OR_STRING.finditer(piece):
+            if found.group(1) is None:  # a cell or a shared string begins
+                self.in_string = 0
+                continue
+            self.total += 1
+            self.in_string += 1
+            if self.in_string > XLSX_MAX_RUNS_PER_STRING:
+                raise too_many_runs()
+            if self.total > self.limit:
+                raise too_many_cells(self.limit)
+
+
+def _pieces(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+    """A part's XML a megabyte at a time, each piece ending at the end of a tag, so memory
+    stays flat however large the part."""
+    rest = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(_SCAN_CHUNK):
+            text = rest + chunk
+            end = text.rfind(b">") + 1
+            yield text[:end]
+            rest = text[end:][-1024:]  # an element is far shorter
 
 
 def _declared_types(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -150,28 +204,25 @@ def _declared_cells(archive: zipfile.ZipFile, part: str) -> int | None:
     return (max_row or 1) * (max_col or 1)
 
 
-def _merged_ranges(archive: zipfile.ZipFile, part: str, limit: int) -> list[tuple]:
-    """(min_row, min_col, max_row, max_col) of each merged range of a worksheet part, found
-    by scanning its XML a megabyte at a time (they follow the rows); more than `limit` of
-    them is refused."""
+def _sheet_scan(archive: zipfile.ZipFile, part: str, limit: int) -> tuple[list[tuple], int]:
+    """(min_row, min_col, max_row, max_col) of each merged range of a worksheet part, and the
+    runs of its strings' text, found by scanning its XML a megabyte at a time (the ranges
+    follow the rows); more than `limit` ranges, or runs past the cell limit, is refused."""
     ranges = []
-    rest = b""
-    with archive.open(part) as stream:
-        while chunk := stream.read(_SCAN_CHUNK):
-            text = rest + chunk
-            end = text.rfind(b">") + 1
-            for ref in _MERGE_CELL.findall(text, 0, end):
-                try:
-                    min_col, min_row, max_col, max_row = range_boundaries(ref.decode())
-                except (ValueError, TypeError, UnicodeDecodeError):
-                    continue
-                if min_row is None or min_col is None:  # whole rows or columns: no cell's
-                    continue
-                ranges.append((min_row, min_col, max_row or min_row, max_col or min_col))
-                if len(ranges) > limit:
-                    raise too_many_cells(import_limits().cells)
-            rest = text[end:][-1024:]  # an element is far shorter: keep memory flat
-    return sorted(ranges)
+    runs = _Runs()
+    for piece in _pieces(archive, part):
+        runs.scan(piece)
+        for ref in _MERGE_CELL.findall(piece):
+            try:
+                min_col, min_row, max_col, max_row = range_boundaries(ref.decode())
+            except (ValueError, TypeError, UnicodeDecodeError):
+                continue
+            if min_row is None or min_col is None:  # whole rows or columns: no cell's
+                continue
+            ranges.append((min_row, min_col, max_row or min_row, max_col or min_col))
+            if len(ranges) > limit:
+                raise too_many_cells(runs.limit)
+    return sorted(ranges), runs.total
 
 
 def _xlsx_rows(sheet, archive: zipfile.ZipFile) -> Iterator[list[object]]:
@@ -180,9 +231,9 @@ def _xlsx_rows(sheet, archive: zipfile.ZipFile) -> Iterator[list[object]]:
     rosters often merge the village cell over all of its people, and each of those rows
     belongs to that village."""
     limits = import_limits()
-    pending = _merged_ranges(archive, sheet._worksheet_path, limits.rows)
+    pending, runs = _sheet_scan(archive, sheet._worksheet_path, limits.rows)
     active: list[tuple] = []  # (min_col, max_row, max_col, value) of the ranges on this row
-    filled = 0
+    filled = runs  # the runs are work as the cells merged ranges fill are
     next_range = 0
     sheet.reset_dimensions()
     rows = sheet.iter_rows(values_only=True)
