@@ -30,6 +30,7 @@ from .limits import (
     import_limits,
     sheet_count_check,
     too_many_cells,
+    too_many_rows,
     too_many_runs,
     unpacked_size_check,
 )
@@ -47,11 +48,13 @@ _CONTENT_TYPE_OVERRIDE = re.compile(
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]+)"')
 _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b")
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([^"]+)"')
-# A run of a string's text, rich text (<r>) or phonetic (<rPh>), or the start of a cell or
-# of a shared string. openpyxl makes objects of each run, as it does of a cell, and holds a
-# string's runs at once: a 34 KB file of one cell of a million runs took 27 s and 550 MB to
-# read (and was then imported). So runs are counted before a part is parsed.
-_RUN_OR_STRING = re.compile(rb"<(?:\w+:)?(?:(r|rPh)|c|si)[\s/>]")
+# A run of a string's text, rich text (<r>) or phonetic (<rPh>), the start of a cell, of a
+# row or of a shared string. openpyxl makes objects of each run, as it does of a cell, and
+# holds a string's runs at once: a 34 KB file of one cell of a million runs took 27 s and
+# 550 MB to read (and was then imported). So runs are counted before a part is parsed, and
+# rows and cells too: a zip bomb of 2.4 million cells took openpyxl 20-27 s to reach the row
+# limit, near gunicorn's 30 s; the scan refuses it in a second or two.
+_RUN_OR_STRING = re.compile(rb"<(?:\w+:)?(?:(r|rPh)|(c)|(row)|si)[\s/>]")
 
 Rows = Callable[[], Iterator[list[object]]]
 
@@ -144,16 +147,27 @@ def _unpacked_check(archive: zipfile.ZipFile) -> None:
 class _Runs:
     """Counts the runs of a part's strings as its XML is scanned: all of them against the
     cell limit (each is as much work as a cell), and each string's against
-    XLSX_MAX_RUNS_PER_STRING (they are held at once)."""
+    XLSX_MAX_RUNS_PER_STRING (they are held at once); and a sheet's rows and cells against
+    their limits (the rows read count more: the gaps between stored rows and cells too)."""
 
     def __init__(self):
-        self.total = self.in_string = 0
-        self.limit = import_limits().cells
+        self.total = self.in_string = self.cells = self.rows = 0
+        limits = import_limits()
+        self.limit, self.row_limit = limits.cells, limits.rows
 
     def scan(self, piece: bytes) -> None:
         for found in _RUN_OR_STRING.finditer(piece):
-            if found.group(1) is None:  # a cell or a shared string begins
+            run, cell, row = found.groups()
+            if run is None:  # a cell, a row or a shared string begins
                 self.in_string = 0
+                if cell is not None:
+                    self.cells += 1
+                    if self.cells > self.limit:
+                        raise too_many_cells(self.limit)
+                elif row is not None:
+                    self.rows += 1
+                    if self.rows > self.row_limit:
+                        raise too_many_rows(self.row_limit)
                 continue
             self.total += 1
             self.in_string += 1

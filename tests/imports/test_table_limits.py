@@ -7,6 +7,7 @@ import io
 import pytest
 from django.utils import translation
 from openpyxl import Workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from lms.imports.exceptions import TableTooLarge
 from lms.imports.tables import read_table
@@ -60,6 +61,38 @@ def test_an_xlsx_zip_bomb_is_refused_at_the_cell_limit_as_it_is_read(settings):
     # 5,000 cells in a few kilobytes, then XML no reader gets through.
     bomb = xlsx_bomb(["姓名", "村"], ["张三", "东沟村", *["满"] * 8], rows=500, after=BROKEN_XML)
     assert len(bomb) < 10_000
+
+    with pytest.raises(TableTooLarge, match="表格超过 1,000 个单元格"):
+        read(bomb, "roster.xlsx")
+
+
+@pytest.fixture
+def rows_never_parsed(monkeypatch):
+    """openpyxl may open the workbook, but parsing a sheet's rows fails the test."""
+
+    def parsed(*args, **kwargs):
+        raise AssertionError("the sheet's rows were parsed")
+
+    monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", parsed)
+
+
+def test_a_zip_bomb_past_the_row_limit_is_refused_before_a_row_is_parsed(
+    settings, rows_never_parsed
+):
+    """The 2.4-million-cell bomb took openpyxl 20-27 s to reach the row limit on gunicorn,
+    near its 30 s timeout; the rows are counted in the XML first."""
+    settings.IMPORT_MAX_ROWS = 100
+    bomb = xlsx_bomb(["姓名", "村"], ["张三", "东沟村"], rows=500)
+
+    with pytest.raises(TableTooLarge, match="文件超过 100 行"):
+        read(bomb, "roster.xlsx")
+
+
+def test_a_zip_bomb_past_the_cell_limit_is_refused_before_a_row_is_parsed(
+    settings, rows_never_parsed
+):
+    settings.IMPORT_MAX_CELLS = 1000
+    bomb = xlsx_bomb(["姓名", "村"], ["张三", "东沟村", *["满"] * 18], rows=60)
 
     with pytest.raises(TableTooLarge, match="表格超过 1,000 个单元格"):
         read(bomb, "roster.xlsx")
