@@ -20,6 +20,7 @@ line; an exception goes to Django's own handling (handler500's 503 when the data
 
 import json
 import time
+from http import HTTPStatus
 
 from django.conf import settings
 from django.core import signals
@@ -44,12 +45,6 @@ from .tickets import TicketInvalid, study_ticket, study_ticket_read
 ROUTE = "api/v1/study/heartbeat"
 # A beat's body is about 150 bytes; a larger one is not a beat (and is not read into memory).
 BODY_LIMIT = 4096
-HEADERS = [
-    ("Content-Type", "application/json"),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "same-origin"),
-    ("Cache-Control", "no-store"),
-]
 
 
 def heartbeat_answer(body: bytes) -> tuple[int, dict]:
@@ -123,9 +118,9 @@ def heartbeat_wsgi(environ, start_response, *, otherwise):
                 headers = [*response.items()]
             else:
                 content = json.dumps(reply).encode()
-                headers = HEADERS
+                headers = _headers()
         start_response(
-            f"{status} {_REASONS.get(status, 'Error')}",
+            f"{status} {HTTPStatus(status).phrase}",
             [*headers, ("Content-Length", str(len(content)))],
         )
         request_log(
@@ -141,9 +136,15 @@ def heartbeat_wsgi(environ, start_response, *, otherwise):
         signals.request_finished.send(sender=heartbeat_wsgi)
 
 
-_REASONS = {200: "OK", 401: "Unauthorized", 404: "Not Found", 409: "Conflict"}
-_REASONS.update({422: "Unprocessable Content", 500: "Internal Server Error"})
-_REASONS.update({503: "Service Unavailable"})
+def _headers() -> list[tuple[str, str]]:
+    """A JSON answer's headers, with the security headers SecurityMiddleware would send."""
+    headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        headers.append(("X-Content-Type-Options", "nosniff"))
+    if policy := settings.SECURE_REFERRER_POLICY:
+        policy = policy if isinstance(policy, str) else ",".join(policy)
+        headers.append(("Referrer-Policy", policy))
+    return headers
 
 
 def _language(environ) -> str:

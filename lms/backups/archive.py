@@ -7,6 +7,7 @@ Written under a temporary name in the target folder and renamed when whole: a ba
 interrupted half way never looks like one."""
 
 import hashlib
+import io
 import json
 import os
 import tarfile
@@ -42,13 +43,9 @@ class _Hashing:
 
 def file_digest(path: Path) -> dict:
     """{"size", "sha256"} of a file on disk."""
-    sha256 = hashlib.sha256()
-    size = 0
     with open(path, "rb") as handle:
-        while data := handle.read(CHUNK):
-            sha256.update(data)
-            size += len(data)
-    return {"size": size, "sha256": sha256.hexdigest()}
+        digest = hashlib.file_digest(handle, "sha256")
+        return {"size": handle.tell(), "sha256": digest.hexdigest()}
 
 
 def files_under(root: Path) -> list[tuple[str, Path]]:
@@ -107,7 +104,7 @@ class ArchiveWriter:
     def add_bytes(self, name: str, data: bytes) -> None:
         info = tarfile.TarInfo(name)
         info.size, info.mode = len(data), 0o600
-        self.tar.addfile(info, _Hashing(_BytesReader(data)))
+        self.tar.addfile(info, _Hashing(io.BytesIO(data)))
 
     def finish(self, name: str) -> Path:
         self.tar.close()
@@ -130,17 +127,6 @@ class ArchiveWriter:
             self.raw.close()
             self.temporary.unlink(missing_ok=True)
         return False
-
-
-class _BytesReader:
-    def __init__(self, data: bytes):
-        self.data, self.offset = data, 0
-
-    def read(self, size=-1):
-        end = len(self.data) if size is None or size < 0 else self.offset + size
-        chunk = self.data[self.offset : end]
-        self.offset += len(chunk)
-        return chunk
 
 
 def manifest_bytes(manifest: dict) -> tuple[bytes, bytes]:

@@ -139,14 +139,14 @@ def _unpacked_check(archive: zipfile.ZipFile) -> None:
     # openpyxl reads the shared strings whole as the workbook opens: their runs are counted
     # first (the sheets', as each is read).
     for part in shared_string_parts:
-        runs = _Runs()
+        runs = _PartCounts()
         for piece in _pieces(archive, part):
             runs.scan(piece)
 
 
-class _Runs:
-    """Counts the runs of a part's strings as its XML is scanned: all of them against the
-    cell limit (each is as much work as a cell), and each string's against
+class _PartCounts:
+    """Counts what a part's XML holds as it is scanned: its strings' runs, all of them against
+    the cell limit (each is as much work as a cell) and each string's against
     XLSX_MAX_RUNS_PER_STRING (they are held at once); and a sheet's rows and cells against
     their limits (the rows read count more: the gaps between stored rows and cells too)."""
 
@@ -223,7 +223,7 @@ def _sheet_scan(archive: zipfile.ZipFile, part: str, limit: int) -> tuple[list[t
     runs of its strings' text, found by scanning its XML a megabyte at a time (the ranges
     follow the rows); more than `limit` ranges, or runs past the cell limit, is refused."""
     ranges = []
-    runs = _Runs()
+    runs = _PartCounts()
     for piece in _pieces(archive, part):
         runs.scan(piece)
         for ref in _MERGE_CELL.findall(piece):
