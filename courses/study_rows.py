@@ -145,8 +145,10 @@ def study_rows_create(*, person_id: int, lesson_id: int) -> None:
 def _fetch_one(sql: str, params: dict):
     """One row of a statement, prepared once per connection (server-side binding, which
     Django's cursors do not use): the heartbeat's statement is then neither parsed nor planned
-    again. Logged like any query where Django logs them (DEBUG, tests). Behind a
-    transaction-pooling PgBouncer, run it in session mode."""
+    again. psycopg prepares only on a connection whose prepare_threshold is set, which
+    lms/settings/base.py does for PostgreSQL (Django leaves it at None). Logged like any query
+    where Django logs them (DEBUG, tests). Behind a transaction-pooling PgBouncer, run it in
+    session mode."""
     import psycopg
 
     connection.ensure_connection()

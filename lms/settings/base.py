@@ -119,6 +119,13 @@ DATABASES = {
         conn_health_checks=os.environ.get("DB_CONN_HEALTH_CHECKS", "false").lower() == "true",
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django leaves psycopg's prepare_threshold at None, which turns prepared statements off
+    # even for a query that asks for one. Django's own cursors bind on the client and never
+    # prepare, so this number only lets the statements that ask (the heartbeat's,
+    # courses/study_rows.py) be parsed and planned once per connection: planning the beat
+    # cost PostgreSQL four times its execution.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 
 # --- Cache ------------------------------------------------------------------------------------
 # Login throttling lives in the cache, so several app servers must share one: set CACHE_URL
