@@ -149,7 +149,10 @@ def _course_out(row: selectors.CourseRow) -> dict:
 
 
 def _visible_course(person, course_id: int) -> CoursePage:
-    course = selectors.courses_open_to(person=person).filter(pk=course_id).first()
+    course = next(
+        (course for course in selectors.courses_open_to(person=person) if course.pk == course_id),
+        None,
+    )
     if course is None:
         raise HttpError(404, _("Course not found."))
     return course
@@ -162,9 +165,12 @@ def _visible_course(person, course_id: int) -> CoursePage:
 def course_list(request):
     """My courses: those I am enrolled in, and those open to me; required first."""
     person = _me(request)
-    courses = list(selectors.courses_open_to(person=person))
+    enrollments = selectors.enrollments_of(person)
     rows = selectors.course_rows(
-        person=person, courses=courses, minutes_per_hour=_minutes_per_hour(request)
+        person=person,
+        courses=selectors.courses_open_to(person=person, enrollments=enrollments),
+        minutes_per_hour=_minutes_per_hour(request),
+        enrollments=enrollments,
     )
     return [_course_out(row) for row in rows]
 

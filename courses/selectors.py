@@ -1,19 +1,21 @@
 """Reading online study for the learner: catalogue, course, lesson and the 我的学习 dashboard.
 
 Every function here runs a fixed number of queries, however many courses, lessons or
-enrollments there are: lessons are read once for all courses (their StreamField read raw,
-so media documents are never fetched just to sum lengths) and progress once per person.
+enrollments there are: courses and lessons come from the live tree each process keeps
+(courses/live_courses.py; their StreamField read raw, so media documents are never fetched
+just to sum lengths), the person's enrolments and progress from one query each.
 """
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from lms.memo import ProcessMemo
 
+from .audience import course_is_open, person_in_audience
+from .live_courses import live_course, live_course_above, live_tree
 from .models import CourseIndexPage, CoursePage, Enrollment, LessonPage, LessonProgress
 
 # The one catalogue (课程), linked from every 我的学习: each process keeps it ten seconds
@@ -70,100 +72,101 @@ class CourseRow:
         return self.done > 0
 
 
-def course_rows(*, person, courses: list[CoursePage], minutes_per_hour: int) -> list[CourseRow]:
-    """Lessons, progress and enrollment for several courses in three queries."""
+def course_rows(
+    *,
+    person,
+    courses: list[CoursePage],
+    minutes_per_hour: int,
+    enrollments: dict[int, Enrollment] | None = None,
+) -> list[CourseRow]:
+    """Lessons, progress and enrolment for several courses: the lessons from the live tree
+    (courses/live_courses.py), then one query for the lessons done and, unless the caller
+    has them (`enrollments_of`), one for the enrolments."""
     if not courses:
         return []
-    paths = Q()
-    for course in courses:
-        paths |= Q(path__startswith=course.path, depth=course.depth + 1)
-    lessons = LessonPage.objects.live().filter(paths)
-    if person is not None:  # whether the person has done each lesson, in the same query
-        lessons = lessons.annotate(
-            done=Exists(
-                LessonProgress.objects.filter(
-                    person=person, lesson_id=OuterRef("pk"), completed_at__isnull=False
-                )
-            )
+    lessons_of = {course.pk: _live_lessons(course) for course in courses}
+    done_ids: set[int] = set()
+    lesson_ids = [lesson.pk for lessons in lessons_of.values() for lesson in lessons]
+    if person is not None and lesson_ids:
+        done_ids = set(
+            LessonProgress.objects.filter(
+                person=person, lesson_id__in=lesson_ids, completed_at__isnull=False
+            ).values_list("lesson_id", flat=True)
         )
-    lessons = list(
-        lessons.only("id", "title", "path", "depth", "url_path", "body", "quiz").order_by("path")
-    )
-    by_course: dict[str, list[LessonPage]] = {}
-    for lesson in lessons:
-        by_course.setdefault(lesson.path[: len(lesson.path) - CoursePage.steplen], []).append(
-            lesson
-        )
-    done_ids = {lesson.pk for lesson in lessons if getattr(lesson, "done", False)}
-    enrollments: dict[int, Enrollment] = {}
-    if person is not None:
+    if enrollments is None and person is not None:
         enrollments = {
             enrollment.course_id: enrollment
             for enrollment in Enrollment.objects.filter(
                 person=person, course_id__in=[course.pk for course in courses]
             )
         }
-    rows = []
-    for course in courses:
-        course_lessons = by_course.get(course.path, [])
-        rows.append(
-            CourseRow(
-                course=course,
-                hours=course.hours(minutes_per_hour=minutes_per_hour, lessons=course_lessons),
-                lessons=course_lessons,
-                done_ids=done_ids,
-                enrollment=enrollments.get(course.pk),
-            )
+    enrollments = enrollments or {}
+    return [
+        CourseRow(
+            course=course,
+            hours=course.hours(minutes_per_hour=minutes_per_hour, lessons=lessons_of[course.pk]),
+            lessons=list(lessons_of[course.pk]),
+            done_ids=done_ids,
+            enrollment=enrollments.get(course.pk),
         )
-    return rows
+        for course in courses
+    ]
 
 
-def courses_open_to(*, person, on: datetime.date | None = None):
-    """Live courses open now whose audience includes the person, or that they are enrolled in."""
+def _live_lessons(course: CoursePage) -> tuple[LessonPage, ...]:
+    """A course's live lessons: from the live tree, or read (a course not live: a preview)."""
+    entry = live_course(course.pk)
+    if entry is not None:
+        return entry.lessons
+    return tuple(course.lessons().only("id", "title", "path", "depth", "url_path", "body", "quiz"))
+
+
+def enrollments_of(person) -> dict[int, Enrollment]:
+    """All the person's enrolments (withdrawn ones too), by course id, in one query."""
+    if person is None:
+        return {}
+    return {
+        enrollment.course_id: enrollment for enrollment in Enrollment.objects.filter(person=person)
+    }
+
+
+def courses_open_to(
+    *, person, on: datetime.date | None = None, enrollments: dict[int, Enrollment] | None = None
+) -> list[CoursePage]:
+    """Live courses open now whose audience includes the person, or that they are enrolled in
+    (not withdrawn): required first. Read from the live tree; the person's enrolments are one
+    query unless the caller has them (`enrollments_of`)."""
     on = on or timezone.localdate()
-    audience = CoursePage.Audience
-    reach = Q(audience=audience.EVERYONE)
-    if person is not None:
-        if person.is_party_member:
-            reach |= Q(audience=audience.ALL_MEMBERS)
-        if person.branch_id:
-            reach |= Q(audience=audience.BRANCH, audience_branch_id=person.branch_id)
-        reach |= Q(audience=audience.VILLAGE, audience_village_id=person.village_id)
-        reach |= Q(
-            pk__in=Enrollment.objects.filter(person=person)
-            .exclude(status=Enrollment.Status.WITHDRAWN)
-            .values("course_id")
-        )
-    is_open = (Q(opens_on=None) | Q(opens_on__lte=on)) & (Q(closes_on=None) | Q(closes_on__gte=on))
-    return (
-        CoursePage.objects.live()
-        .filter(reach & is_open)
-        .order_by("-is_required", "path")
-        .only(
-            "id",
-            "title",
-            "path",
-            "depth",
-            "url_path",
-            "track",
-            "study_hours",
-            "is_required",
-            "cover",
-        )
-        # The covers and their list-sized renditions: no query when no course has one.
-        .prefetch_related("cover__renditions")
-    )
+    if enrollments is None:
+        enrollments = enrollments_of(person)
+    enrolled = {
+        course_id
+        for course_id, enrollment in enrollments.items()
+        if enrollment.status != Enrollment.Status.WITHDRAWN
+    }
+    return [
+        entry.course
+        for entry in live_tree().courses
+        if course_is_open(entry.course, on)
+        and (entry.course.pk in enrolled or person_in_audience(person, entry.course))
+    ]
 
 
 def lesson_neighbours(lesson: LessonPage) -> tuple[LessonPage | None, LessonPage | None]:
-    """The previous and next live lessons of the same course, in one query."""
-    siblings = list(
-        LessonPage.objects.sibling_of(lesson)
-        .live()
-        .only("id", "title", "path", "depth", "url_path")
-        .order_by("path")
-    )
+    """The previous and next live lessons of the same course: from the live tree, or in one
+    query when the tree does not hold the lesson (its course is not live, or it was published
+    since this process read the tree)."""
+    entry = live_course_above(lesson)
+    siblings = list(entry.lessons) if entry is not None else []
     ids = [sibling.pk for sibling in siblings]
+    if lesson.pk not in ids:
+        siblings = list(
+            LessonPage.objects.sibling_of(lesson)
+            .live()
+            .only("id", "title", "path", "depth", "url_path")
+            .order_by("path")
+        )
+        ids = [sibling.pk for sibling in siblings]
     if lesson.pk not in ids:
         return None, None
     at = ids.index(lesson.pk)

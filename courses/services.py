@@ -18,6 +18,7 @@ from django.utils import timezone
 from lms.ledger.models import StudyHoursEntry
 from lms.ledger.services import ledger_record, ledger_withdraw
 
+from .audience import course_is_open, person_in_audience
 from .exceptions import (
     CourseNotOpen,
     LessonNotFound,
@@ -32,33 +33,6 @@ from .study_rows import study_rows_create, study_rows_credit
 
 # The page sends a heartbeat every 30 s while media plays; a longer silence is not study.
 HEARTBEAT_INTERVAL = 30
-
-
-def course_is_open(course: CoursePage, on: datetime.date | None = None) -> bool:
-    on = on or timezone.localdate()
-    return (
-        course.live
-        and (course.opens_on is None or course.opens_on <= on)
-        and (course.closes_on is None or on <= course.closes_on)
-    )
-
-
-def person_in_audience(person, course: CoursePage) -> bool:
-    audience = CoursePage.Audience
-    if course.audience == audience.EVERYONE:
-        return True
-    if course.audience == audience.ALL_MEMBERS:
-        return person.is_party_member
-    if course.audience == audience.BRANCH:
-        return (
-            course.audience_branch_id is not None and person.branch_id == course.audience_branch_id
-        )
-    if course.audience == audience.VILLAGE:
-        return (
-            course.audience_village_id is not None
-            and person.village_id == course.audience_village_id
-        )
-    return False
 
 
 def self_enrolment_refusal(*, person, course: CoursePage) -> StudyError | None:

@@ -6,12 +6,15 @@ from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .lesson_facts import lesson_facts_forget
+from .live_courses import live_tree_forget
 from .models import CourseIndexPage, CoursePage, LessonPage, StudySettings
 from .selectors import catalogue_memo
 
 
 def _forget_page(page) -> None:
     kind = page.specific_class  # from the content type: no query
+    if kind is not None and issubclass(kind, CourseIndexPage | CoursePage | LessonPage):
+        live_tree_forget()
     if kind is not None and issubclass(kind, CourseIndexPage):
         catalogue_memo.forget()
     elif kind is not None and issubclass(kind, LessonPage):
@@ -48,6 +51,18 @@ def _page_moved(sender, instance, **kwargs):
 @receiver(post_delete, sender=LessonPage)
 def _lesson_deleted(sender, instance, **kwargs):
     lesson_facts_forget([instance.pk])
+
+
+@receiver(post_save, sender=CourseIndexPage)
+@receiver(post_save, sender=CoursePage)
+@receiver(post_save, sender=LessonPage)
+@receiver(post_delete, sender=CourseIndexPage)
+@receiver(post_delete, sender=CoursePage)
+@receiver(post_delete, sender=LessonPage)
+def _tree_changed(sender, instance, **kwargs):
+    """A page made live without publishing (a script, a fixture) or a page's row changed:
+    this process's live tree is read again."""
+    live_tree_forget()
 
 
 @receiver(post_delete, sender=CourseIndexPage)

@@ -17,6 +17,7 @@ from wagtail.models import Page
 from lms.people.models import Person
 from lms.people.selectors import person_for_user
 
+from .live_courses import live_course_above
 from .models import CourseIndexPage, CoursePage, LessonPage, LessonProgress, StudySettings
 from .selectors import (
     CourseRow,
@@ -24,6 +25,7 @@ from .selectors import (
     course_rows,
     courses_open_to,
     enrollment_for,
+    enrollments_of,
     lesson_neighbours,
     lesson_progress_for,
 )
@@ -34,10 +36,17 @@ from .tickets import study_ticket
 def catalogue_rows(request, catalogue: CourseIndexPage) -> list[CourseRow]:
     """The catalogue's courses open to the one asking, with their progress."""
     person = person_for_user(request.user)
+    enrollments = enrollments_of(person)
+    courses = [
+        course
+        for course in courses_open_to(person=person, enrollments=enrollments)
+        if course.depth == catalogue.depth + 1 and course.path.startswith(catalogue.path)
+    ]
     return course_rows(
         person=person,
-        courses=list(courses_open_to(person=person).child_of(catalogue)),
+        courses=courses,
         minutes_per_hour=StudySettings.for_request(request).minutes_per_study_hour,
+        enrollments=enrollments,
     )
 
 
@@ -96,7 +105,8 @@ class LessonStudy:
 
 def lesson_study(request, lesson: LessonPage) -> LessonStudy:
     person = person_for_user(request.user)
-    course = CoursePage.objects.get(path=lesson.path[: -lesson.steplen])
+    live = live_course_above(lesson)
+    course = live.course if live else CoursePage.objects.get(path=lesson.path[: -lesson.steplen])
     enrollment = enrollment_for(person=person, course=course)
     previous, following = lesson_neighbours(lesson)
     return LessonStudy(

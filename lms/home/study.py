@@ -56,11 +56,12 @@ def my_study(request):
     person = person_for_user(request.user)
     context = {"person": person}
     if person is not None:
-        courses = course_selectors.courses_open_to(person=person)
+        enrollments = course_selectors.enrollments_of(person)
         rows = course_selectors.course_rows(
             person=person,
-            courses=list(courses),
+            courses=course_selectors.courses_open_to(person=person, enrollments=enrollments),
             minutes_per_hour=StudySettings.for_request(request).minutes_per_study_hour,
+            enrollments=enrollments,
         )
         year = timezone.localdate().year
         context.update(

@@ -7,17 +7,16 @@ from decimal import Decimal
 
 import pytest
 
+from courses.audience import course_is_open, person_in_audience
 from courses.models import CoursePage, Enrollment, LessonProgress
 from courses.services import (
     course_completion_check,
-    course_is_open,
     course_ledger_resync,
     enrollment_create,
     enrollment_ledger_sync,
     heartbeat_record,
     lesson_completion_check,
     live_lesson_facts,
-    person_in_audience,
 )
 from lms.ledger.models import StudyHoursEntry
 from tests.courses.study_support import (
