@@ -32,6 +32,9 @@ class ProcessMemo(Generic[Value]):
             self._kept[key] = (now + self.seconds, value)
         return value
 
+    def put(self, key: Hashable, value: Value) -> None:
+        self._kept[key] = (time.monotonic() + self.seconds, value)
+
     def forget(self, key: Hashable | None = None) -> None:
         if key is None:
             self._kept.clear()

@@ -6,8 +6,10 @@ often (万人在线), and Wagtail asks the database the same few things on every
   and two for its root page.
 - Routing: the page at a URL is found by its url_path (ShuangyuPage.route), not by walking the
   tree two queries a level: each process keeps which kind of page and which id is at a path,
-  so serving it is one query for the specific page; anything that is not a page at that exact
-  path (a 404, a page that routes further itself) takes Wagtail's walk.
+  and the specific page itself, so serving it is one small query that checks the page kept is
+  the page as it stands (its address, whether it is live, its live revision); anything that is
+  not a page at that exact path (a 404, a page that routes further itself) takes Wagtail's
+  walk. Pages kept are shared by a process's threads: read-only.
 - View restrictions: while no page of the site has one (the usual case), a page has none to
   check; otherwise Wagtail checks them as it always does.
 
@@ -27,6 +29,8 @@ _sites: ProcessMemo[Site | None] = ProcessMemo(10)  # by (host name, port)
 _restrictions: ProcessMemo[bool] = ProcessMemo(10)  # whether any restriction exists
 # By url_path: the page's kind and id, so that serving it is one query for the page itself.
 _page_keys: ProcessMemo[tuple[int, int] | None] = ProcessMemo(10, keep_none=False)
+# By id: the specific page itself, served while its stamp (below) has not changed.
+_pages: ProcessMemo[Page | None] = ProcessMemo(10, keep_none=False)
 
 
 class SiteMiddleware:
@@ -67,9 +71,10 @@ def _site_found(request) -> Site | None:
 
 
 def _page_at(url_path: str) -> Page | None:
-    """The specific page at `url_path`, in one query once this process knows its kind and id.
-    What the process knew is checked against the page read: a page moved, renamed or deleted
-    since is looked up again."""
+    """The specific page at `url_path`. Once this process knows its kind and id, it keeps the
+    page itself for a few seconds and each request only checks, in one small query, that the
+    page is still at that address, as live and at the revision kept: a page moved, renamed,
+    unpublished, published again or deleted since (by any process) is read again."""
     key = _page_keys.get(
         url_path,
         lambda: Page.objects.filter(url_path=url_path).values_list("content_type_id", "pk").first(),
@@ -77,13 +82,27 @@ def _page_at(url_path: str) -> Page | None:
     if key is None:
         return None
     content_type_id, pk = key
+    stamp = Page.objects.filter(pk=pk).values_list(*_STAMP).first()
+    kept = _pages.get(pk, lambda: None)  # None: not kept (or no longer)
+    if kept is not None and stamp == _stamp(kept):
+        return kept
     model = ContentType.objects.get_for_id(content_type_id).model_class()
     page = model.objects.filter(pk=pk).first() if model is not None else None
     if page is None or page.url_path != url_path:
         _page_keys.forget(url_path)
         page = Page.objects.filter(url_path=url_path).first()
         return page.specific if page is not None else None
+    _pages.put(pk, page)
     return page
+
+
+# What tells a kept page from the page as it stands: where it is, whether it is live, and which
+# revision is live (every publish makes a new one).
+_STAMP = ("url_path", "live", "live_revision_id", "last_published_at")
+
+
+def _stamp(page: Page) -> tuple:
+    return tuple(getattr(page, name) for name in _STAMP)
 
 
 def any_view_restriction() -> bool:
@@ -95,6 +114,7 @@ def pages_forget(**kwargs) -> None:
     _sites.forget()
     _restrictions.forget()
     _page_keys.forget()
+    _pages.forget()
 
 
 for _signal in (post_save, post_delete):
@@ -106,6 +126,16 @@ for _signal in (post_save, post_delete):
     )
 for _signal in (page_published, page_unpublished, post_page_move):
     _signal.connect(pages_forget, dispatch_uid=f"lms.pages.page.{id(_signal)}")
+
+
+def _page_saved(sender, instance, **kwargs) -> None:
+    """A page saved or deleted in this process without publishing (a script, a fixture)."""
+    if isinstance(instance, Page):
+        _pages.forget(instance.pk)
+
+
+for _signal in (post_save, post_delete):
+    _signal.connect(_page_saved, dispatch_uid=f"lms.pages.page-saved.{id(_signal)}")
 
 
 class ShuangyuPage(Page):

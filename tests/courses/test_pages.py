@@ -346,3 +346,16 @@ def test_a_page_renamed_by_another_server_is_found_at_its_new_address(learner, m
     assert learner.get(old_url).status_code == 404
     moved = learner.get(old_url.replace(f"/{course.slug}/", "/xuexi-dangzhang-2026/"))
     assert moved.status_code == 200 and "学习党章" in moved.content.decode()
+
+
+def test_a_page_published_again_or_unpublished_by_another_server_shows_as_it_stands(learner):
+    """Each process keeps the pages it served; one published again or unpublished in another
+    process (no signal reaches this one) is served as it now stands."""
+    course = build.course("学习党章")
+    assert "学习党章" in learner.get(course.url).content.decode()  # kept now
+    CoursePage.objects.filter(pk=course.pk).update(
+        title="学习新党章", last_published_at=timezone.now()
+    )
+    assert "学习新党章" in learner.get(course.url).content.decode()
+    CoursePage.objects.filter(pk=course.pk).update(live=False)
+    assert learner.get(course.url).status_code == 404
