@@ -1,8 +1,10 @@
 """Reads about sessions and attendance, through the scope of the user who asks."""
 
 from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from lms.memo import ProcessMemo
 from lms.people.selectors import villages_visible_to
 
 from .models import AttendanceRecord, Registration, TrainingSession
@@ -80,3 +82,25 @@ def sessions_upcoming(*, person=None, course=None, limit: int = 5) -> list[Train
         ).values("session_id")
         sessions = sessions.filter(Q(pk__in=registered) | Q(village_id=person.village_id))
     return list(sessions[:limit])
+
+
+# Every learner opening a course page sees the same next sessions of the course: each process
+# keeps them ten seconds (forgotten at once when it saves or deletes a session; a plan's
+# sessions, made in bulk, show within the ten seconds).
+_course_sessions: ProcessMemo[list[TrainingSession]] = ProcessMemo(10)
+
+
+def course_sessions_upcoming(course, limit: int = 5) -> list[TrainingSession]:
+    return _course_sessions.get(
+        (course.pk, limit), lambda: sessions_upcoming(course=course, limit=limit)
+    )
+
+
+def _sessions_changed(sender, **kwargs) -> None:
+    _course_sessions.forget()
+
+
+for _signal in (post_save, post_delete):
+    _signal.connect(
+        _sessions_changed, sender=TrainingSession, dispatch_uid=f"course-sessions.{id(_signal)}"
+    )

@@ -127,6 +127,20 @@ def test_course_page_lists_its_upcoming_in_person_sessions(learner, village_a):
     html = learner.get(course.url).content.decode()
 
     assert "下周实地培训" in html and "上月培训" not in html
+    # The course's sessions are kept by the process: one planned or cancelled shows at once.
+    planned = TrainingSession.objects.create(
+        kind=kind,
+        topic="新安排的培训",
+        track="skills",
+        village=village_a,
+        course=course,
+        starts_at=soon,
+        ends_at=soon + datetime.timedelta(hours=2),
+    )
+    assert "新安排的培训" in learner.get(course.url).content.decode()
+    planned.status = TrainingSession.Status.CANCELLED
+    planned.save()
+    assert "新安排的培训" not in learner.get(course.url).content.decode()
 
 
 def test_lesson_page_plays_media_without_preloading_and_resumes(learner, member):
