@@ -32,6 +32,11 @@ class ProcessMemo(Generic[Value]):
             self._kept[key] = (now + self.seconds, value)
         return value
 
+    def peek(self, key: Hashable) -> Value | None:
+        """The value kept for `key`, or None when nothing is kept (or no longer)."""
+        kept = self._kept.get(key)
+        return kept[1] if kept is not None and kept[0] > time.monotonic() else None
+
     def put(self, key: Hashable, value: Value) -> None:
         self._kept[key] = (time.monotonic() + self.seconds, value)
 

@@ -83,7 +83,7 @@ def _page_at(url_path: str) -> Page | None:
         return None
     content_type_id, pk = key
     stamp = Page.objects.filter(pk=pk).values_list(*_STAMP).first()
-    kept = _pages.get(pk, lambda: None)  # None: not kept (or no longer)
+    kept = _pages.peek(pk)
     if kept is not None and stamp == _stamp(kept):
         return kept
     model = ContentType.objects.get_for_id(content_type_id).model_class()

@@ -44,6 +44,18 @@ def enrol(person, course) -> Enrollment:
     return enrollment_create(person=person, course=course, source=Enrollment.Source.ASSIGNED)
 
 
+def play(person, lesson, *, start: datetime.datetime, seconds: int, every: int = 30) -> None:
+    """Heartbeats while the media plays: one every `every` seconds from `start`, for `seconds`."""
+    for second in range(0, seconds + 1, every):
+        heartbeat_record(
+            person_id=person.pk,
+            lesson_id=lesson.pk,
+            playing=True,
+            position_seconds=second,
+            at=start + datetime.timedelta(seconds=second),
+        )
+
+
 def finish_every_lesson(person, course, *, at: datetime.datetime) -> None:
     """Each lesson opened, its media credited in full, and one more heartbeat at `at`."""
     for lesson in course.lessons():

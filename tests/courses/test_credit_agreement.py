@@ -15,11 +15,8 @@ import pytest
 from django.db import connection
 
 from courses.credit import HEARTBEAT_MAX_CREDIT, Credit, study_credit, study_credit_sql
-from courses.models import Enrollment
-from courses.services import enrollment_create, heartbeat_record
 from tests.conftest import beijing
-from tests.factories import courses as build
-from tests.factories.people import PersonFactory
+from tests.courses.study_support import course_of, enrol, play
 
 AT = beijing(2026, 3, 5, 20, 0)
 SECONDS_BEFORE = [
@@ -125,22 +122,13 @@ def test_the_cases_reach_every_branch_of_the_rule():
 
 @ON_POSTGRESQL[0]
 @ON_POSTGRESQL[1]
-def test_the_heartbeat_statement_is_planned_once_per_connection(village_a):
+def test_the_heartbeat_statement_is_planned_once_per_connection(member):
     """Planning the beat's statement costs PostgreSQL four times running it (RESULTS.md): it
     must be prepared once per connection, which Django's default settings silently prevent."""
     assert connection.vendor == "postgresql", "CI must run this test on PostgreSQL"
-    member = PersonFactory(village=village_a, is_party_member=True)
-    course = build.course()
-    lesson = build.lesson(course, media_seconds=600)
-    enrollment_create(person=member, course=course, source=Enrollment.Source.SELF)
-    for second in range(0, 120, 30):
-        heartbeat_record(
-            person_id=member.pk,
-            lesson_id=lesson.pk,
-            position_seconds=second,
-            playing=True,
-            at=AT + datetime.timedelta(seconds=second),
-        )
+    course = course_of(600)
+    enrol(member, course)
+    play(member, course.lessons().get(), start=AT, seconds=90)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",

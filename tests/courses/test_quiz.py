@@ -11,9 +11,9 @@ from django.utils import timezone
 from courses.exceptions import NoAttemptsLeft, NotEnrolled
 from courses.models import Enrollment, LessonPage, LessonProgress, QuizAttempt
 from courses.quiz import option_key, quiz_attempt_start, quiz_attempt_submit
-from courses.services import enrollment_create, heartbeat_record
+from courses.services import enrollment_create
 from lms.ledger.models import StudyHoursEntry
-from tests.courses.study_support import ticket_for
+from tests.courses.study_support import play, ticket_for
 from tests.factories import courses as build
 from tests.factories.people import PersonFactory, UserFactory
 
@@ -105,14 +105,7 @@ def keyed_answers(lesson, picks):
 
 
 def watch_all(member, lesson):
-    for second in range(0, 91, 30):
-        heartbeat_record(
-            person_id=member.pk,
-            lesson_id=lesson.pk,
-            playing=True,
-            position_seconds=second,
-            at=T0 + datetime.timedelta(seconds=second),
-        )
+    play(member, lesson, start=T0, seconds=90)
 
 
 def test_attempt_shows_questions_and_options_in_a_stored_random_order(member, lesson, enrolled):
