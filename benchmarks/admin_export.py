@@ -1,13 +1,13 @@
-"""The admin's attendance-record export of ~64,000 rows through gunicorn (issue 11, item 3).
+"""The admin's attendance-record export of ~64,000 rows through the app server (issue 11, item 3).
 
-What it measures: on the county that `benchmarks/county_data.py` loads (300 villages,
-200,000 people, 1,000,000 records), a township staff member downloads the attendance
-records of their township from the admin's listing, `/admin/attendance/records/?export=`,
-as CSV and as XLSX, through gunicorn in production settings (one sync worker, the
-`--timeout` of README's command unless told otherwise). The issue's 64,000 rows are "a
-village-year" of its own county; in this generator's county a village holds ~1,700
-records a year, so the script picks the township whose records come nearest 64,000
-(太平镇: 63,787, both years), which is the same export through the same scope filter.
+What it measures: on the county that `benchmarks/county_data.py` loads (300 villages, 200,000
+people, 1,000,000 records), a township staff member downloads the attendance records of their
+township from the admin's listing, `/admin/attendance/records/?export=`, as CSV and as XLSX,
+through the app server as README deploys it (granian, benchmarks/servers.py) in production
+settings, with one worker so that its memory is the export's. The issue's 64,000 rows are "a
+village-year" of its own county; in this generator's county a village holds ~1,700 records a
+year, so the script picks the township whose records come nearest 64,000 (太平镇: 63,787, both
+years), which is the same export through the same scope filter.
 
 Per run: seconds from sending the request to the last byte, the HTTP status, the rows the
 file holds (read back with csv / openpyxl, after the clock stops), and whether the file
@@ -19,14 +19,14 @@ only that format) and its resident memory before the first export.
 Usage (from the project folder, PostgreSQL on 127.0.0.1 with trust auth):
     .venv/bin/python benchmarks/county_data.py [--database shuangyu_county_export]
     .venv/bin/python benchmarks/admin_export.py [--database shuangyu_county] [--runs 5]
-        [--formats csv,xlsx] [--timeout SECONDS] [--checkout DIR]
+        [--formats csv,xlsx] [--checkout DIR]
 `--writers` times the XLSX writers alone (ours, openpyxl's write-only mode) on made-up rows.
 `--queued` times instead the task that builds an export too long for a request: an
 administrator's whole county (1,000,000 records), in process, with its peak memory.
 `--checkout DIR` serves another checkout of the project (e.g. a `git worktree` of the
 commit before a change) from the same database, for a before/after. The script writes one
 user (`bench-export`, township staff) and its login session into the database; nothing else.
-The client is this script (stdlib http.client) on the same cores as gunicorn and PostgreSQL.
+The client is this script (stdlib http.client) on the same cores as the server and PostgreSQL.
 """
 
 import argparse
@@ -41,7 +41,7 @@ import sys
 import time
 from pathlib import Path
 
-from servers import gunicorn_start, gunicorn_stop  # benchmarks/servers.py, beside this script
+from servers import server_start, server_stop, worker_pids  # benchmarks/servers.py, beside it
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8110
@@ -190,18 +190,13 @@ def collect_static(checkout: Path, env: dict) -> None:
         )
 
 
-def start_gunicorn(checkout: Path, env: dict, timeout: int | None) -> subprocess.Popen:
-    """One sync worker in `checkout` (this tree or a baseline's), so its memory is the export's."""
-    options = ["-w", "1"] + (["--timeout", str(timeout)] if timeout is not None else [])
-    return gunicorn_start(options, env=env, port=PORT, cwd=checkout, headers=HEADERS)
+def start_server(checkout: Path, env: dict) -> subprocess.Popen:
+    """One worker in `checkout` (this tree or a baseline's), so its memory is the export's."""
+    return server_start(env=env, port=PORT, workers=1, cwd=checkout, headers=HEADERS)
 
 
-stop = gunicorn_stop
-
-
-def worker_pid(master: subprocess.Popen) -> int:
-    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
-    return int(children[0])
+def worker_pid(server: subprocess.Popen) -> int:
+    return worker_pids(server)[0]
 
 
 def memory_mb(pid: int, field: str) -> float:
@@ -283,7 +278,7 @@ def run_queued(args, env, export_format) -> None:
 
 
 def run_format(args, env, prepared, export_format) -> dict:
-    server = start_gunicorn(args.checkout, env, args.timeout)
+    server = start_server(args.checkout, env)
     try:
         pid = worker_pid(server)
         baseline = memory_mb(pid, "VmRSS")
@@ -301,11 +296,11 @@ def run_format(args, env, prepared, export_format) -> dict:
                 flush=True,
             )
             if not Path(f"/proc/{pid}").exists():
-                print("  (the worker was killed; gunicorn started a new one)")
+                print("  (the worker died; the server started a new one)")
                 pid = worker_pid(server)
         peak = memory_mb(pid, "VmHWM")
     finally:
-        stop(server)
+        server_stop(server)
     return {
         "format": export_format,
         "median": statistics.median(results),
@@ -323,12 +318,6 @@ def main() -> None:
     parser.add_argument("--database", default="shuangyu_county")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--formats", default="csv,xlsx")
-    parser.add_argument(
-        "--timeout",
-        type=int,
-        default=30,
-        help="gunicorn's --timeout (README's command sets 30; 0 leaves gunicorn's default)",
-    )
     parser.add_argument("--checkout", type=Path, default=ROOT, help="the project checkout to serve")
     parser.add_argument(
         "--writers", action="store_true", help="instead: the XLSX writers alone, no database"
@@ -339,7 +328,6 @@ def main() -> None:
         help="instead: the whole county's records (1,000,000) as the export task builds them",
     )
     args = parser.parse_args()
-    args.timeout = args.timeout or None
     if args.writers:
         time_writers(args.runs)
         return
@@ -359,7 +347,7 @@ def main() -> None:
     ).stdout.strip()
     print(
         f"{prepared['township']}: {prepared['rows']:,} attendance records; code {commit}; "
-        f"gunicorn -w 1 --timeout {args.timeout or 'default (30)'}",
+        "granian, 1 worker",
         flush=True,
     )
     summary = [run_format(args, env, prepared, f) for f in args.formats.split(",")]

@@ -8,12 +8,13 @@ number of requests, and the requests to any host other than the server's own (Wa
 update check). Then the same dashboard a second time, as the next morning's visit: what the
 cache spared.
 
-The server is gunicorn (2 sync workers) in production settings on a SQLite file loaded with
-`seed_demo`, at http://localhost. Static files are served as the checkout deploys them:
-`--static app` (the default) lets the application serve them (WhiteNoise, this commit on);
-`--static plain` puts in front of the application what README's nginx did with a stock
-configuration: the collected files as they are, `Last-Modified` and a 304 to a browser that
-asks again, no compression (Debian's nginx compresses text/html only) and no Cache-Control.
+The server is the app server as README deploys it (granian) in production settings on a SQLite
+file loaded with `seed_demo`, at http://localhost. Static files are served as the checkout
+deploys them: `--static app` (the default) lets the application serve them (WhiteNoise, this
+commit on); `--static plain` puts in front of the application what README's nginx did with a
+stock configuration: the collected files as they are, `Last-Modified` and a 304 to a browser
+that asks again, no compression (Debian's nginx compresses text/html only) and no
+Cache-Control.
 
 Usage (from the project folder):
     .venv/bin/python benchmarks/admin_weight.py [--checkout DIR] [--static app|plain]
@@ -37,9 +38,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
+
+from servers import server_start  # benchmarks/servers.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -99,21 +100,7 @@ def _manage(checkout: Path, env: dict, *args: str) -> None:
 
 
 def _serve(checkout: Path, env: dict, app: str, port: int) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(
-        [str(gunicorn), app, "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60"],
-        cwd=checkout,
-        env=env,
-        start_new_session=True,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not answer /healthz")
+    return server_start(env=env, port=port, cwd=checkout, app=app)
 
 
 def _visit(page, session, url: str, origin: str) -> dict:

@@ -9,15 +9,15 @@ On PostgreSQL (127.0.0.1:5432, user postgres, trust auth) with production settin
 1. the site: database `shuangyu_drill_backup_src` migrated and loaded with the demo
    (`seed_demo`), every certificate the demo earned rendered to its PDF in PRIVATE_ROOT and
    more issued for a training held, a photo uploaded to MEDIA_ROOT and made a course's cover
-   (its rendition written). gunicorn serves it once to record what users get: each
+   (its rendition written). The app server serves it once to record what users get: each
    certificate's public verification page and its PDF (downloaded by the administrator), and
    the course page with the cover's rendition;
-2. `manage.py backup --to DIR` while gunicorn still serves the site (timed; its size), then
+2. `manage.py backup --to DIR` while the app server still serves the site (timed; its size), then
    `manage.py backup_check FILE` (timed);
 3. "an empty machine": database `shuangyu_drill_backup_dst` created and left empty (not
    migrated), MEDIA_ROOT and PRIVATE_ROOT in a new folder that does not exist yet;
    `manage.py restore FILE` there (timed; it checks rows and files itself, exit 0);
-4. checked as a user would: gunicorn on the restored copy; `/healthz?deep=1` says ok; the demo
+4. checked as a user would: the app server on the restored copy; `/healthz?deep=1` says ok; the demo
    administrator (admin / shuangyu-demo) logs in; every certificate's verification page says
    the same and its PDF is the same bytes; the course page shows the same rendition, which is
    served with the same bytes from the restored MEDIA_ROOT (by a static file server standing in
@@ -49,7 +49,7 @@ import urllib.parse
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-from servers import gunicorn_start, gunicorn_stop  # benchmarks/servers.py, beside this script
+from servers import server_start, server_stop  # benchmarks/servers.py, beside this script
 from sign_in_burst import _psql as psql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,13 +202,11 @@ class Browser:
         return status
 
 
-def start_gunicorn(
-    env: dict, port: int, *, workers: int = 2, timeout: int = 60
-) -> subprocess.Popen:
-    return gunicorn_start(["-w", str(workers), "--timeout", str(timeout)], env=env, port=port)
+def start_server(env: dict, port: int, *, workers: int = 2) -> subprocess.Popen:
+    return server_start(env=env, port=port, workers=workers)
 
 
-stop = gunicorn_stop
+stop = server_stop
 
 
 def media_server(media_root: Path, port: int) -> http.server.ThreadingHTTPServer:
@@ -339,7 +337,7 @@ def main() -> int:
         facts = json.loads(shell(PREPARE, site_env))
         print(f"  {len(facts['serials'])} certificates with PDFs, a cover photo", flush=True)
         port, media_port = free_port(), free_port()
-        servers.append(start_gunicorn(site_env, port))
+        servers.append(start_server(site_env, port))
         servers.append(media_server(work / "site" / "media", media_port))
         before = what_users_get(port, facts, media_port)
         # Backed up while the site is served: the copy must be consistent by itself.
@@ -361,7 +359,7 @@ def main() -> int:
         restored_ok = done.returncode == 0
         figures["restore_work_s"] = work_seconds(done.stdout)
         restored_rows = json.loads(shell(FACTS, empty_env))
-        servers.append(start_gunicorn(empty_env, port))
+        servers.append(start_server(empty_env, port))
         servers.append(media_server(work / "empty-machine" / "media", media_port))
         after = what_users_get(port, facts, media_port)
         results = [(f"restore exits {done.returncode}", restored_ok)]
@@ -417,8 +415,8 @@ def markdown(figures: dict, results: list, passed: bool) -> str:
         f" PostgreSQL: {figures['tables']} tables, {figures['rows']:,} rows;"
         f" {figures['certificates']} certificates with their PDFs in PRIVATE_ROOT"
         f" ({figures['private']} files), a cover photo and its rendition in MEDIA_ROOT"
-        f" ({figures['media']} files). Backed up with gunicorn running on it; restored into a new,"
-        " empty (not migrated) database and folders that did not exist.",
+        f" ({figures['media']} files). Backed up with the app server running on it; restored"
+        " into a new, empty (not migrated) database and folders that did not exist.",
         "",
         "| step | seconds, the command | of which the work | |",
         "|---|---:|---:|---|",
@@ -432,8 +430,8 @@ def markdown(figures: dict, results: list, passed: bool) -> str:
         "The command's seconds include starting Django and Wagtail; the work is what the"
         " command itself reports (the backup's: the dump, the files, the manifest).",
         "",
-        "Checked on the restored copy, as a user would (gunicorn; the rendition from the restored"
-        " MEDIA_ROOT through a static server standing in for nginx):",
+        "Checked on the restored copy, as a user would (the app server; the rendition from the"
+        " restored MEDIA_ROOT through a static server standing in for nginx):",
         "",
         *(f"- {'ok' if ok else '**FAILED**'}: {name}" for name, ok in results),
         "",

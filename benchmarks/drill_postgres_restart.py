@@ -1,6 +1,6 @@
 """Drill: PostgreSQL restarted under load (issue 13). Requests fail cleanly, then recover.
 
-gunicorn (production settings, 5 sync workers, persistent connections as deployed) serves
+The app server (granian as README deploys it, production settings, persistent connections) serves
 heartbeats from 2,000 learners; 16 client threads in a separate process send them without
 pause. After `--before` seconds the machine's PostgreSQL is restarted
 (`pg_ctlcluster 15 main restart`, as root). The drill tallies every answer by second and
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from heartbeat_throughput import PORT, prepare  # noqa: E402
-from sign_in_burst import DB_NAME, _psql, start_gunicorn, stop  # noqa: E402
+from sign_in_burst import DB_NAME, _psql, start_server, stop  # noqa: E402
 
 CLUSTER = ["pg_ctlcluster", "15", "main"]
 
@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--before", type=float, default=8)
     args = parser.parse_args()
     tickets = prepare(2000)["tickets"]
-    server = start_gunicorn(5)
+    server = start_server()
     tally: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
     started = time.monotonic()
     done = threading.Event()

@@ -1,16 +1,15 @@
 """Drill: Redis is away. Does the site still answer (hardening issue 13)?
 
-Serves the demo township with gunicorn on PostgreSQL in production settings, with CACHE_URL
-and CELERY_BROKER_URL pointing at a port nobody listens on (the machine's Redis is shared
-and is never stopped), and checks that each of these answers as usual, not with a 500:
-login, 我的学习, a lesson page, two heartbeats, signing in by code on the site's form and
-through the API; that ten wrong codes still stop a guesser (the count kept in the database);
-and that `/healthz?deep=1` answers 503 naming the cache and the broker, with the tasks kept
-for the broker counted. Then Redis "returns" (a private redis-server started on the dead
-port, when the URL is local and redis-server is installed): the same gunicorn, not
-restarted, answers with Redis again, queues new tasks on the broker, says ok, and the
-tasks kept during the outage are sent. Prints one line per check with its time; exits 1 if
-one fails.
+Serves the demo township with the app server (granian, as README deploys it) on PostgreSQL in
+production settings, with CACHE_URL and CELERY_BROKER_URL pointing at a port nobody listens on
+(the machine's Redis is shared and is never stopped), and checks that each of these answers as
+usual, not with a 500: login, 我的学习, a lesson page, two heartbeats, signing in by code on the
+site's form and through the API; that ten wrong codes still stop a guesser (the count kept in
+the database); and that `/healthz?deep=1` answers 503 naming the cache and the broker, with the
+tasks kept for the broker counted. Then Redis "returns" (a private redis-server started on the
+dead port, when the URL is local and redis-server is installed): the same server, not
+restarted, answers with Redis again, queues new tasks on the broker, says ok, and the tasks
+kept during the outage are sent. Prints one line per check with its time; exits 1 if one fails.
 
 Usage (from the project folder, PostgreSQL on 127.0.0.1 with trust auth):
     python benchmarks/drill_redis_down.py [--dead-redis redis://127.0.0.1:6390]
@@ -32,7 +31,7 @@ import urllib.parse
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-from servers import gunicorn_start  # benchmarks/servers.py, beside this script
+from servers import server_start  # benchmarks/servers.py, beside this script
 from sign_in_burst import _psql as psql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,12 +135,12 @@ class Browser:
         return response.status, content, time.perf_counter() - started
 
 
-def start_gunicorn(env) -> subprocess.Popen:
-    return gunicorn_start(["-w", "2", "--timeout", "30"], env=env, port=PORT)
+def start_server(env) -> subprocess.Popen:
+    return server_start(env=env, port=PORT)
 
 
 def redis_returns(port, phone_browser, api, bearer, serve_env, code, facts) -> bool:
-    """A private Redis on the dead port; the same gunicorn must use it again by itself."""
+    """A private Redis on the dead port; the same server must use it again by itself."""
     redis = subprocess.Popen(
         ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
@@ -149,7 +148,7 @@ def redis_returns(port, phone_browser, api, bearer, serve_env, code, facts) -> b
     )
     try:
         time.sleep(11)  # past the 5 s (cache) and 10 s (broker) a process leaves Redis alone
-        print(f"Redis returns on port {port} (gunicorn not restarted)", flush=True)
+        print(f"Redis returns on port {port} (the server not restarted)", flush=True)
         ok = [
             _check("GET /study/ (我的学习)", phone_browser.request("GET", "/study/"), {200}),
             _check(
@@ -225,7 +224,7 @@ def main() -> int:
         results.append(_check(name, answer, expected))
         return answer[1]
 
-    server = start_gunicorn(serve_env)
+    server = start_server(serve_env)
     try:
         phone_browser, api = Browser(), Browser()
         check("GET /healthz", api.request("GET", "/healthz"), {200})

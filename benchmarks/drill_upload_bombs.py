@@ -1,10 +1,10 @@
-"""Drill: upload bombs against gunicorn, from outside, as an attacker would (issue 13).
+"""Drill: upload bombs against the app server, from outside, as an attacker would (issue 13).
 
 The finding: a 49 MiB CSV (2.5 M rows) or a 399 KiB XLSX zip bomb (2.4 M cells) kept a
 worker at 1–1.7 GB for 120 s until gunicorn killed it; there was no size or row limit. The
 fix is lms/imports/limits.py (32 MiB upload, 256 MiB unpacked, 200,000 rows, 1,500,000
-cells, counted while the file is read). This drill serves a township with gunicorn
-(production settings, sync workers, `--timeout 30` as in the README), logs in over HTTP as
+cells, counted while the file is read). This drill serves a township with the app server
+as README deploys it (granian, production settings), logs in over HTTP as
 its village secretary (the login form's CSRF token) and uploads to the roster import
 (/admin/people/import/) and to the sign-in sheet import of a session of her village
 (/admin/attendance/sessions/<id>/import-sheet/), each of:
@@ -52,7 +52,7 @@ from drill_backup_restore import (  # noqa: E402
     manage,
     psql,
     shell,
-    start_gunicorn,
+    start_server,
     stop,
 )
 
@@ -60,7 +60,7 @@ sys.path.insert(0, str(ROOT))
 from tests.imports.spreadsheets import xlsx_bomb  # noqa: E402
 
 DB_NAME = "shuangyu_drill_bombs"
-TITLE = "### Drill: upload bombs against gunicorn (issue 13)"
+TITLE = "### Drill: upload bombs against the app server (issue 13)"
 USERNAME, PASSWORD = "secretary", "drill-pass-123"
 MEMORY_LIMIT_MB = 200  # what a refused file may cost a worker, at most
 COUNTS = (
@@ -306,7 +306,7 @@ def markdown(outcomes: list[Outcome], command: str, worker_count: int) -> str:
         "",
         f"Machine: {machine()}. Run {datetime.date.today():%Y-%m-%d}.",
         "",
-        f"gunicorn, production settings, {worker_count} sync workers, `--timeout 30`; the"
+        f"granian, production settings, {worker_count} workers; the"
         " village secretary of 东沟村 logged in through the login form and uploaded each file"
         " to the roster import (`/admin/people/import/`) and to the sign-in sheet import of a"
         " session of her village (`/admin/attendance/sessions/<id>/import-sheet/`). Memory is"
@@ -335,7 +335,7 @@ def markdown(outcomes: list[Outcome], command: str, worker_count: int) -> str:
         f" (peak {max(o.rss_peak_mb for o in refused):.0f} MB), no worker was killed"
         if all(o.ok for o in refused)
         else "Compared with the finding (a worker at 1–1.7 GB for 120 s, then killed by"
-        " gunicorn): SOME BOMBS WERE NOT REFUSED CLEANLY (see FAIL above)",
+        " the server): SOME BOMBS WERE NOT REFUSED CLEANLY (see FAIL above)",
     ]
     lines[-1] += ", and nothing was written." if all(o.ok for o in refused) else "."
     return "\n".join(lines) + "\n"
@@ -363,7 +363,7 @@ def main() -> int:
             "sheet": f"/admin/attendance/sessions/{session}/import-sheet/",
         }
         uploads = files()
-        server = start_gunicorn(env, port, workers=args.workers, timeout=30)
+        server = start_server(env, port, workers=args.workers)
         browser = Browser(port)
         status = browser.log_in(USERNAME, PASSWORD)
         if status != 302:

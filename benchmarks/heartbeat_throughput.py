@@ -1,16 +1,16 @@
 """Heartbeat throughput against a bare Django view on the same server (issue 11).
 
-On PostgreSQL + gunicorn (lms.settings.production, DEBUG off, 5 sync workers): wrk, the load
-generator from Debian, with 32 connections, sends for `--seconds` each (1) GET /healthz — a
-bare Django view that touches no database — and (2) POST /api/v1/study/heartbeat from 2,000
-different learners enrolled in a course with a long video and already studying it, each beat
-presenting its study ticket and crediting real study time (benchmarks/wrk/heartbeat.lua
-cycles through the tickets, each wrk thread from its own place). The lesson page and the app
-send the same beat, so one figure serves both. Prints requests/s of both, their ratio, and
-latency percentiles; median of `--runs`.
+On PostgreSQL + the app server as README deploys it (granian, 2 workers of 8 threads,
+lms.settings.production, DEBUG off): wrk, the load generator from Debian, with 32 connections,
+sends for `--seconds` each (1) GET /healthz — a bare Django view that touches no database — and
+(2) POST /api/v1/study/heartbeat from 2,000 different learners enrolled in a course with a long
+video and already studying it, each beat presenting its study ticket and crediting real study
+time (benchmarks/wrk/heartbeat.lua cycles through the tickets, each wrk thread from its own
+place). The lesson page and the app send the same beat, so one figure serves both. Prints
+requests/s of both, their ratio, and latency percentiles; median of `--runs`.
 
 Each run also reports the CPU time a request cost, in ms, read from /proc around it: the
-gunicorn processes ("server"), the PostgreSQL processes serving this database and the
+server's processes ("server"), the PostgreSQL processes serving this database and the
 server's background writers ("database"), and wrk ("load"). On a machine shared with other
 work the throughput moves with their load; the CPU per request much less so.
 
@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sign_in_burst import ENV, ROOT, _psql, database_fresh, start_gunicorn, stop  # noqa: E402
+from sign_in_burst import ENV, ROOT, _psql, database_fresh, start_server, stop  # noqa: E402
 
 DB_NAME = "shuangyu_bench"
 PORT = 8100
@@ -212,7 +212,7 @@ def main():
     tickets = Path(tempfile.mkstemp(prefix="tickets-", suffix=".txt")[1])
     tickets.write_text("\n".join(data["tickets"]) + "\n")
     beats = {"script": WRK_SCRIPT, "env": {"TICKETS": str(tickets)}}
-    server = start_gunicorn(5)
+    server = start_server()
     runs = []
     try:
         wrk("/api/v1/study/heartbeat", 2, 4, **beats)  # warm up every worker

@@ -1,7 +1,7 @@
 """CPU time of one request, by kind, in the Django process (issues 3 and 11).
 
 Calls the WSGI application in-process (lms.settings.production, PostgreSQL, Redis cache and
-sessions as deployed at scale), without gunicorn or sockets, and reports per request the
+sessions as deployed at scale), without the app server or sockets, and reports per request the
 process CPU time and wall time of: a heartbeat (the study ticket the lesson page and the app
 both send), a lesson page, and /healthz (the bare view). CPU time here is Django's own; the
 database's CPU comes on top. Median of `--rounds` rounds of `--requests` requests each,

@@ -1,5 +1,6 @@
-"""gunicorn for the benchmarks and drills: started in a process group of its own on
-`lms.wsgi`, waited for until a path answers 200, and stopped with its workers."""
+"""The app server for the benchmarks and drills, started as README deploys it: granian on
+`lms.wsgi`, in a process group of its own, waited for until a path answers 200, and stopped
+with its workers."""
 
 import http.client
 import os
@@ -10,29 +11,59 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+GRANIAN = str(Path(sys.executable).parent / "granian")
 
 
-def gunicorn_start(
-    options: list[str],
+def server_command(
+    port: int, *, workers: int = 2, threads: int = 8, app: str = "lms.wsgi:application"
+) -> list[str]:
+    """README's command (deploy/systemd/shuangyu-web.service) on 127.0.0.1:`port`."""
+    return [
+        GRANIAN,
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        "--backlog",
+        "4096",
+        "--no-ws",
+        "--respawn-failed-workers",
+        "--log-level",
+        "warning",
+        app,
+    ]
+
+
+def server_start(
     *,
     env: dict,
     port: int,
+    workers: int = 2,
+    threads: int = 8,
     cwd: Path = ROOT,
     ready_path: str = "/healthz",
     headers: dict | None = None,
     stderr=None,
+    app: str = "lms.wsgi:application",
 ) -> subprocess.Popen:
-    """`gunicorn lms.wsgi -b 127.0.0.1:port` with `options`, once `ready_path` answers 200."""
+    """The app server on 127.0.0.1:`port` serving `app`, once `ready_path` answers 200."""
     process = subprocess.Popen(
-        [GUNICORN, "lms.wsgi", "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
-        + ["--no-control-socket", *options],  # one control socket per machine: servers clash
+        server_command(port, workers=workers, threads=threads, app=app),
         cwd=cwd,
         env=env,
+        stdout=subprocess.DEVNULL,
         stderr=stderr,
         start_new_session=True,
     )
     for _ in range(150):
+        if process.poll() is not None:
+            break
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", ready_path, headers=headers or {})
@@ -40,12 +71,24 @@ def gunicorn_start(
                 return process
         except OSError:
             time.sleep(0.2)
-    gunicorn_stop(process)
-    raise RuntimeError("gunicorn did not start")
+    server_stop(process)
+    raise RuntimeError("the app server did not start")
 
 
-def gunicorn_stop(process: subprocess.Popen) -> None:
+def server_stop(process: subprocess.Popen) -> None:
     """SIGTERM to the server's process group (its workers too), then wait for it."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def worker_pids(process: subprocess.Popen) -> list[int]:
+    """The server's worker processes (children of its main process)."""
+    found = []
+    for task in Path(f"/proc/{process.pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found

@@ -1,16 +1,17 @@
 """Sign-in burst: 600 people sign in to one session within 60 s through the QR endpoint.
 
-What it measures (issue 4): on PostgreSQL + gunicorn, the latency (p50/p95/p99/max) and the
-errors of POST /api/v1/attendance/sign-in with the screen's current QR token, when 600
-learners arrive at random moments of one minute (open loop: a slow answer does not slow the
-arrivals, as in a real hall). It then checks the database: exactly 600 records, 600 ledger
-rows. A second phase sends another 600 as fast as 32 connections allow, for the ceiling.
+What it measures (issue 4): on PostgreSQL + the app server (granian, as README deploys it), the
+latency (p50/p95/p99/max) and the errors of POST /api/v1/attendance/sign-in with the screen's
+current QR token, when 600 learners arrive at random moments of one minute (open loop: a slow
+answer does not slow the arrivals, as in a real hall). It then checks the database: exactly 600
+records, 600 ledger rows. A second phase sends another 600 as fast as 32 connections allow, for
+the ceiling.
 
 Usage (from the project folder, PostgreSQL on 127.0.0.1 with trust auth):
     .venv/bin/python benchmarks/sign_in_burst.py [--runs 3] [--people 600] [--seconds 60]
 It creates and drops its own database `shuangyu_bench`. The load generator is this
 script's threads (stdlib http.client, one new connection per request like a phone); it
-shares the 2 cores with gunicorn, which the results say.
+shares the 2 cores with the server, which the results say.
 """
 
 import argparse
@@ -28,7 +29,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from servers import gunicorn_start, gunicorn_stop  # benchmarks/servers.py, beside this script
+from servers import server_start, server_stop  # benchmarks/servers.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -117,13 +118,13 @@ print(json.dumps({{"session": session.pk, "organizer": organizer_token, "tokens"
 SERVER_LOG = Path(tempfile.gettempdir()) / "shuangyu-benchmark-server.log"
 
 
-def start_gunicorn(workers: int, *, threads: int = 1, port: int = PORT) -> subprocess.Popen:
-    """gunicorn on lms.wsgi: sync workers, or gthread workers when threads > 1."""
-    return gunicorn_start(
-        ["-w", str(workers), "--worker-class", "gthread" if threads > 1 else "sync"]
-        + ["--threads", str(threads), "--backlog", "4096"],
+def start_server(workers: int = 2, *, threads: int = 8, port: int = PORT) -> subprocess.Popen:
+    """The app server on lms.wsgi as README deploys it: `workers` processes of `threads`."""
+    return server_start(
         env=ENV,
         port=port,
+        workers=workers,
+        threads=threads,
         ready_path="/api/v1/openapi.json",
         # The request log is on in production and costs what it costs here too; its lines
         # go to a file, as they would to the journal, not over the benchmark's own output.
@@ -131,7 +132,7 @@ def start_gunicorn(workers: int, *, threads: int = 1, port: int = PORT) -> subpr
     )
 
 
-stop = gunicorn_stop
+stop = server_stop
 
 
 class TokenWatcher:
@@ -247,7 +248,7 @@ def count_rows(session_id: int) -> dict:
 
 def one_run(args, seed: int) -> dict:
     data = prepare(args.people * 2)
-    server = start_gunicorn(args.workers)
+    server = start_server(args.workers)
     watcher = TokenWatcher(data["session"], data["organizer"])
     try:
         burst = open_loop(data["tokens"][: args.people], watcher, args.seconds, seed)
@@ -264,7 +265,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--people", type=int, default=600)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     runs = [one_run(args, seed) for seed in range(args.runs)]
     for index, run in enumerate(runs, 1):

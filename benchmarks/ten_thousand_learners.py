@@ -1,9 +1,10 @@
 """万人在线: are 10,000 learners studying at once held for 3 minutes? (issues 3 and 11)
 
-On PostgreSQL + gunicorn (lms.settings.production, DEBUG off, Redis cache and sessions),
-10,000 learners each send a heartbeat every 30 s (~333/s) while playing a lesson, as the
-lesson page and the app do (the study ticket, no cookie); `--page-share` (default 5 %) of
-the requests open the learner's lesson page with their session instead.
+On PostgreSQL + the app server as README deploys it (granian; lms.settings.production, DEBUG
+off, Redis cache and sessions), 10,000 learners each send a heartbeat every 30 s (~333/s) while
+playing a lesson, as the lesson page and the app do (the study ticket, no cookie);
+`--page-share` (default 5 %) of the requests open the learner's lesson page with their session
+instead.
 
 The load comes from wrk (Debian's package) with benchmarks/wrk/learners.lua: `--connections`
 connections (default 200) each wait their turn so that together they send the learners' rate
@@ -13,7 +14,7 @@ so a server that falls behind shows as latency and a lower rate). A run warms up
 errors (non-2xx, refused or timed-out connections) and the rate held.
 
 Usage: .venv/bin/python benchmarks/ten_thousand_learners.py [--runs 3] [--seconds 180]
-       [--workers 5] [--learners 10000] [--page-share 0.05]
+       [--workers 2] [--threads 8] [--learners 10000] [--page-share 0.05]
 It creates and drops its own database `shuangyu_bench`. wrk runs outside the server's
 interpreter, on the same 2 cores.
 """
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sign_in_burst import ENV, ROOT, _psql, database_fresh, start_gunicorn, stop  # noqa: E402
+from sign_in_burst import ENV, ROOT, _psql, database_fresh, start_server, stop  # noqa: E402
 
 # As deployed at scale (README): a shared Redis cache, which also holds the sessions.
 ENV["CACHE_URL"] = "redis://127.0.0.1:6379/3"
@@ -224,8 +225,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=20)
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--page-share", type=float, default=0.05)
-    parser.add_argument("--workers", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument(
         "--connections",
         type=int,
@@ -243,7 +244,7 @@ def main() -> None:
     rate = args.learners / INTERVAL / (1 - args.page_share)
     connections = args.connections or max(4, round(rate / 2))
     soak = {"rate": rate, "connections": connections, "share": args.page_share}
-    server = start_gunicorn(args.workers, threads=args.threads, port=PORT)
+    server = start_server(args.workers, threads=args.threads, port=PORT)
     results = []
     first_began = time.time()
     try:

@@ -10,8 +10,8 @@ lesson that is gone, 409 when a rule refuses (not enrolled), 422 for a body with
 and a position.
 
 The doors: `heartbeat` is the Django view (the URL conf, the test client, runserver), and
-`heartbeat_wsgi` is what lms/wsgi.py gives gunicorn for this one path. At 万人在线 nearly every
-request is a beat and Django's request cycle (request object, middleware, URL resolution,
+`heartbeat_wsgi` is what lms/wsgi.py gives the app server for this one path. At 万人在线 nearly
+every request is a beat and Django's request cycle (request object, middleware, URL resolution,
 response object) cost as much as the beat's own work, so the WSGI door does only what a beat
 needs around the same answer: the request signals (the database connection's lifecycle, as
 Django runs them), the language of error messages, the security headers, the request log

@@ -16,7 +16,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     # The lean heartbeat: a plain view before the API, so no API machinery runs for it (under
-    # gunicorn its own WSGI door answers it: lms/wsgi.py).
+    # the app server its own WSGI door answers it: lms/wsgi.py).
     path("api/v1/study/heartbeat", heartbeat, name="heartbeat"),
     path("api/v1/", api.urls),
     path("accounts/", include("lms.people.urls")),

@@ -2,8 +2,8 @@
 
 At 万人在线 nearly every request is a heartbeat (POST /api/v1/study/heartbeat, a beat every
 30 s from each learner studying). Its answer needs no cookie, session, user, page, middleware
-or URL resolution, so gunicorn's requests for that one path go to courses.heartbeat's WSGI
-door, which gives the same answer as the Django view the URL conf names (the test client,
+or URL resolution, so the app server's requests for that one path go to courses.heartbeat's
+WSGI door, which gives the same answer as the Django view the URL conf names (the test client,
 runserver and every other path use Django's application as usual).
 """
 

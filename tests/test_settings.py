@@ -98,3 +98,32 @@ def test_production_serves_static_files_compressed_under_their_hash():
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
     ]
     assert settings.STORAGES["staticfiles"]["BACKEND"].startswith("django.")
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="statement_timeout is PostgreSQL's",
+)
+def test_the_web_units_statement_timeout_cancels_a_statement_that_runs_past_it():
+    """The app server has no per-request timeout; DB_STATEMENT_TIMEOUT (the web unit sets 30)
+    stops a request stuck in the database, and an unset one bounds nothing (workers)."""
+    database = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+    script = (
+        "import time\n"
+        "from django.db import OperationalError, connection\n"
+        "started = time.monotonic()\n"
+        "try:\n"
+        "    connection.cursor().execute('SELECT pg_sleep(3)')\n"
+        "    print('finished', round(time.monotonic() - started))\n"
+        "except OperationalError as error:\n"
+        "    print('cancelled', round(time.monotonic() - started), error)\n"
+    )
+
+    bounded = _manage(
+        "shell", "--no-imports", "-c", script, DATABASE_URL=database, DB_STATEMENT_TIMEOUT="1"
+    )
+    unbounded = _manage("shell", "--no-imports", "-c", script, DATABASE_URL=database)
+
+    assert bounded.stdout.startswith("cancelled 1 "), bounded.stdout + bounded.stderr
+    assert "statement timeout" in bounded.stdout
+    assert unbounded.stdout.startswith("finished 3"), unbounded.stdout + unbounded.stderr

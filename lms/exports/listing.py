@@ -3,8 +3,8 @@ search and order), read as plain values, written as CSV or XLSX.
 
 Wagtail's own export builds a model instance per row (with its related rows) and, before
 writing the first line, counts the listing with `len()`, which loads every row: a
-township's 64,000 attendance records took 18–23 s and 530 MB in one worker, and a gunicorn
-timeout cut the file short without a word. Here a listing says how each exported column is
+township's 64,000 attendance records took 18–23 s and 530 MB in one worker, and the app
+server's timeout cut the file short without a word. Here a listing says how each exported column is
 read from `.values_list()` and shown (`ExportColumn`); labels (choices, village names) are
 looked up once per export, not once per row; the rows come through a server-side cursor on
 PostgreSQL (`.iterator()`), a few thousand at a time.

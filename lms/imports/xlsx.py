@@ -53,7 +53,7 @@ _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([^"]+)"')
 # holds a string's runs at once: a 34 KB file of one cell of a million runs took 27 s and
 # 550 MB to read (and was then imported). So runs are counted before a part is parsed, and
 # rows and cells too: a zip bomb of 2.4 million cells took openpyxl 20-27 s to reach the row
-# limit, near gunicorn's 30 s; the scan refuses it in a second or two.
+# limit, past the 30 s a request may take; the scan refuses it in a second or two.
 _RUN_OR_STRING = re.compile(rb"<(?:\w+:)?(?:(r|rPh)|(c)|(row)|si)[\s/>]")
 
 Rows = Callable[[], Iterator[list[object]]]

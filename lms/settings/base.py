@@ -126,6 +126,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # courses/study_rows.py) be parsed and planned once per connection: planning the beat
     # cost PostgreSQL four times its execution.
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
+    # The app server (granian) has no per-request timeout, so the web unit bounds each of a
+    # request's statements: one stuck on a lock or running away is cancelled after this many
+    # seconds (the request answers 503) instead of holding a thread. Celery workers and
+    # commands, whose statistics years and exports may run long, leave it unset.
+    if statement_timeout := int(os.environ.get("DB_STATEMENT_TIMEOUT", "0")):
+        DATABASES["default"]["OPTIONS"]["options"] = (
+            f"-c statement_timeout={statement_timeout * 1000}"
+        )
 
 # --- Cache ------------------------------------------------------------------------------------
 # Login throttling lives in the cache, so several app servers must share one: set CACHE_URL
@@ -338,7 +346,7 @@ STUDY_HEARTBEAT_SECONDS = int(os.environ.get("STUDY_HEARTBEAT_SECONDS", "30"))
 # --- Exports ----------------------------------------------------------------------------------
 # An admin listing's export of more rows than this is built by a Celery task with progress;
 # up to it, the file is answered at once (about 3 s for 100,000 rows as XLSX on 2 cores, well
-# inside gunicorn's --timeout 30 of README's command). Lower it on a slower server.
+# inside the 30 s a request may take). Lower it on a slower server.
 EXPORT_DIRECT_MAX_ROWS = int(os.environ.get("EXPORT_DIRECT_MAX_ROWS", "100000"))
 
 # --- Imports ----------------------------------------------------------------------------------
@@ -351,7 +359,7 @@ IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(32 *
 IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(256 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
 # Rows × columns as read, an empty row counting one: openpyxl reads 75,000–110,000 cells a
-# second on a shared core, so a sheet at the limit is refused within gunicorn's 30 s.
+# second on a shared core, so a sheet at the limit is refused within the 30 s a request may take.
 IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "1500000"))
 
 # --- Email (reminders); console unless configured ---------------------------------------------

@@ -1,4 +1,4 @@
-"""Production: gunicorn behind nginx on PostgreSQL, Redis and Celery workers.
+"""Production: the app server (granian) behind nginx on PostgreSQL, Redis and Celery workers.
 
 Refuses to start with the public development key or without a real one.
 """
@@ -19,7 +19,7 @@ if not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 5
 DEBUG = False
 
 # --- Static files -----------------------------------------------------------------------------
-# gunicorn serves them through WhiteNoise, gzip- and Brotli-compressed at collectstatic time, and
+# The app serves them through WhiteNoise, gzip- and Brotli-compressed at collectstatic time, and
 # a file whose name carries its hash is cached by browsers for good (Cache-Control: immutable,
 # WhiteNoise's ten years): a township's slow line fetches the admin's 1.8 MB of scripts and
 # styles once, compressed to a quarter. Files without a hash keep WhiteNoise's 60 s.

@@ -1,4 +1,4 @@
-"""The WSGI application as gunicorn calls it: the heartbeat through its own door (lms/wsgi.py,
+"""The WSGI application as the app server calls it: the heartbeat through its own door (lms/wsgi.py,
 courses/heartbeat.py) answers as the Django view does, with the security headers, the request
 log line, the learner's language and Django's 503 when the database is away; every other path,
 and anything at that path that is not a beat, still goes through Django."""

@@ -79,8 +79,8 @@ def rows_never_parsed(monkeypatch):
 def test_a_zip_bomb_past_the_row_limit_is_refused_before_a_row_is_parsed(
     settings, rows_never_parsed
 ):
-    """The 2.4-million-cell bomb took openpyxl 20-27 s to reach the row limit on gunicorn,
-    near its 30 s timeout; the rows are counted in the XML first."""
+    """The 2.4-million-cell bomb took openpyxl 20-27 s to reach the row limit in a worker
+    (past the 30 s a request may take); the rows are counted in the XML first."""
     settings.IMPORT_MAX_ROWS = 100
     bomb = xlsx_bomb(["姓名", "村"], ["张三", "东沟村"], rows=500)
 
