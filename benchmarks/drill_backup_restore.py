@@ -202,7 +202,7 @@ class Browser:
         return status
 
 
-def start_server(env: dict, port: int, *, workers: int = 2) -> subprocess.Popen:
+def start_server(env: dict, port: int, *, workers: int = 4) -> subprocess.Popen:
     return server_start(env=env, port=port, workers=workers)
 
 

@@ -1,6 +1,6 @@
 """Heartbeat throughput against a bare Django view on the same server (issue 11).
 
-On PostgreSQL + the app server as README deploys it (granian, 2 workers of 8 threads,
+On PostgreSQL + the app server as README deploys it (granian, 4 workers of 4 threads,
 lms.settings.production, DEBUG off): wrk, the load generator from Debian, with 32 connections,
 sends for `--seconds` each (1) GET /healthz — a bare Django view that touches no database — and
 (2) POST /api/v1/study/heartbeat from 2,000 different learners enrolled in a course with a long

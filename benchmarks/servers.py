@@ -15,7 +15,7 @@ GRANIAN = str(Path(sys.executable).parent / "granian")
 
 
 def server_command(
-    port: int, *, workers: int = 2, threads: int = 8, app: str = "lms.wsgi:application"
+    port: int, *, workers: int = 4, threads: int = 4, app: str = "lms.wsgi:application"
 ) -> list[str]:
     """README's command (deploy/systemd/shuangyu-web.service) on 127.0.0.1:`port`."""
     return [
@@ -44,8 +44,8 @@ def server_start(
     *,
     env: dict,
     port: int,
-    workers: int = 2,
-    threads: int = 8,
+    workers: int = 4,
+    threads: int = 4,
     cwd: Path = ROOT,
     ready_path: str = "/healthz",
     headers: dict | None = None,

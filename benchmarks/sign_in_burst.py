@@ -118,7 +118,7 @@ print(json.dumps({{"session": session.pk, "organizer": organizer_token, "tokens"
 SERVER_LOG = Path(tempfile.gettempdir()) / "shuangyu-benchmark-server.log"
 
 
-def start_server(workers: int = 2, *, threads: int = 8, port: int = PORT) -> subprocess.Popen:
+def start_server(workers: int = 4, *, threads: int = 4, port: int = PORT) -> subprocess.Popen:
     """The app server on lms.wsgi as README deploys it: `workers` processes of `threads`."""
     return server_start(
         env=ENV,
@@ -265,7 +265,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--people", type=int, default=600)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     args = parser.parse_args()
     runs = [one_run(args, seed) for seed in range(args.runs)]
     for index, run in enumerate(runs, 1):

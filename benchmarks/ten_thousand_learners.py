@@ -14,7 +14,7 @@ so a server that falls behind shows as latency and a lower rate). A run warms up
 errors (non-2xx, refused or timed-out connections) and the rate held.
 
 Usage: .venv/bin/python benchmarks/ten_thousand_learners.py [--runs 3] [--seconds 180]
-       [--workers 2] [--threads 8] [--learners 10000] [--page-share 0.05]
+       [--workers 4] [--threads 4] [--learners 10000] [--page-share 0.05]
 It creates and drops its own database `shuangyu_bench`. wrk runs outside the server's
 interpreter, on the same 2 cores.
 """
@@ -225,8 +225,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=20)
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--page-share", type=float, default=0.05)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
         "--connections",
         type=int,
