@@ -63,41 +63,63 @@ def session_evaluation_summary(session: TrainingSession) -> dict:
     }
 
 
-def sessions_upcoming(*, person=None, course=None, limit: int = 5) -> list[TrainingSession]:
-    """In-person sessions from now on, soonest first, never cancelled: a person's (those they
-    are registered for, or in their village), a course's, or both."""
-    if person is None and course is None:
-        return []
-    sessions = (
-        TrainingSession.objects.filter(starts_at__gte=timezone.now())
+def _upcoming(now) -> QuerySet[TrainingSession]:
+    """Sessions from `now` on, soonest first, never cancelled."""
+    return (
+        TrainingSession.objects.filter(starts_at__gte=now)
         .exclude(status=TrainingSession.Status.CANCELLED)
         .select_related("village")
         .order_by("starts_at", "pk")
     )
+
+
+def sessions_upcoming(*, person=None, course=None, limit: int = 5) -> list[TrainingSession]:
+    """In-person sessions from now on, soonest first, never cancelled: a person's (those they
+    are registered for, or in their village) or a course's."""
     if course is not None:
-        sessions = sessions.filter(course=course)
-    if person is not None:
-        registered = Registration.objects.filter(
-            person=person, status=Registration.Status.REGISTERED
-        ).values("session_id")
-        sessions = sessions.filter(Q(pk__in=registered) | Q(village_id=person.village_id))
-    return list(sessions[:limit])
+        return _course_sessions.get(
+            (course.pk, limit),
+            lambda: list(_upcoming(timezone.now()).filter(course=course)[:limit]),
+        )
+    if person is None:
+        return []
+    now = timezone.now()
+    # A village's next sessions, the same for everyone in it, kept a few more than shown (some
+    # may begin within the memo's seconds); the person's registrations are read each time.
+    in_village = [
+        session
+        for session in _village_sessions.get(
+            (person.village_id, limit),
+            lambda: list(_upcoming(now).filter(village_id=person.village_id)[: limit + 5]),
+        )
+        if session.starts_at >= now
+    ]
+    registered = {
+        session_id
+        for session_id, status in Registration.objects.filter(
+            person=person, status=Registration.Status.REGISTERED, session__starts_at__gte=now
+        ).values_list("session_id", "session__status")
+        if status != TrainingSession.Status.CANCELLED
+    } - {session.pk for session in in_village}
+    elsewhere = list(_upcoming(now).filter(pk__in=registered)[:limit]) if registered else []
+    return sorted(in_village + elsewhere, key=lambda s: (s.starts_at, s.pk))[:limit]
 
 
-# Every learner opening a course page sees the same next sessions of the course: each process
-# keeps them ten seconds (forgotten at once when it saves or deletes a session; a plan's
-# sessions, made in bulk, show within the ten seconds).
+# Every learner opening a course page sees the same next sessions of the course, and every
+# learner of a village the village's: each process keeps them ten seconds (forgotten at once
+# when it saves or deletes a session; a plan's sessions, made in bulk, show within the ten
+# seconds).
 _course_sessions: ProcessMemo[list[TrainingSession]] = ProcessMemo(10)
+_village_sessions: ProcessMemo[list[TrainingSession]] = ProcessMemo(10)
 
 
 def course_sessions_upcoming(course, limit: int = 5) -> list[TrainingSession]:
-    return _course_sessions.get(
-        (course.pk, limit), lambda: sessions_upcoming(course=course, limit=limit)
-    )
+    return sessions_upcoming(course=course, limit=limit)
 
 
 def _sessions_changed(sender, **kwargs) -> None:
     _course_sessions.forget()
+    _village_sessions.forget()
 
 
 for _signal in (post_save, post_delete):

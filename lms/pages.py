@@ -3,7 +3,8 @@ often (万人在线), and Wagtail asks the database the same few things on every
 
 - The site of a request and its root page: each process keeps them for ten seconds
   (SiteMiddleware, for pages and views marked @uses_site), instead of a query for the site
-  and two for its root page.
+  and two for its root page; and the sites' root paths, which every page URL is made from,
+  instead of a read of the shared cache on each request.
 - Routing: the page at a URL is found by its url_path (ShuangyuPage.route), not by walking the
   tree two queries a level: each process keeps which kind of page and which id is at a path,
   and the specific page itself, so serving it is one small query that checks the page kept is
@@ -26,6 +27,7 @@ from .memo import ProcessMemo
 from .slugs import pinyin_slug
 
 _sites: ProcessMemo[Site | None] = ProcessMemo(10)  # by (host name, port)
+_root_paths: ProcessMemo[list] = ProcessMemo(10)  # Site.get_site_root_paths(), for page URLs
 _restrictions: ProcessMemo[bool] = ProcessMemo(10)  # whether any restriction exists
 # By url_path: the page's kind and id, so that serving it is one query for the page itself.
 _page_keys: ProcessMemo[tuple[int, int] | None] = ProcessMemo(10, keep_none=False)
@@ -50,6 +52,10 @@ class SiteMiddleware:
             view_func.__module__ == "wagtail.views" and view_func.__name__ == "serve"
         ):
             request._wagtail_site = site_for_request(request)
+            # Where Page.get_url_parts looks for the root paths before the shared cache.
+            request._wagtail_cached_site_root_paths = _root_paths.get(
+                None, Site.get_site_root_paths
+            )
 
 
 def uses_site(view):
@@ -112,6 +118,7 @@ def any_view_restriction() -> bool:
 def pages_forget(**kwargs) -> None:
     """Forget this process's copies (a site, a page or a restriction changed)."""
     _sites.forget()
+    _root_paths.forget()
     _restrictions.forget()
     _page_keys.forget()
     _pages.forget()

@@ -125,13 +125,28 @@ def test_dashboard_shows_upcoming_sessions_registered_or_in_my_village(
     Registration.objects.create(session=invited, person=member)
     _session("别村培训", village_b, soon)
     _session("已取消", village_a, soon, status=TrainingSession.Status.CANCELLED)
+    called_off = _session("别村取消", village_b, soon, status=TrainingSession.Status.CANCELLED)
+    Registration.objects.create(session=called_off, person=member)
     _session("上周的课", village_a, soon - datetime.timedelta(days=9))
 
     html = learner.get(URL).content.decode()
 
     assert "本村党课" in html and "乡里集中培训" in html
     assert "别村培训" not in html and "已取消" not in html and "上周的课" not in html
+    assert "别村取消" not in html
     assert html.index("本村党课") < html.index("乡里集中培训")
+
+
+def test_a_session_planned_in_my_village_shows_on_my_next_visit(learner, village_a):
+    """Each process keeps a village's next sessions for a few seconds: the process that plans
+    one forgets them at once."""
+    soon = NOW + datetime.timedelta(days=2)
+    _session("本村党课", village_a, soon)
+    assert "本村党课" in learner.get(URL).content.decode()
+
+    _session("新排的培训", village_a, soon + datetime.timedelta(days=1))
+
+    assert "新排的培训" in learner.get(URL).content.decode()
 
 
 def test_dashboard_shows_unread_notifications_only(learner, member):
