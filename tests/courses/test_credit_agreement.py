@@ -12,7 +12,7 @@ import os
 import random
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from courses.credit import HEARTBEAT_MAX_CREDIT, Credit, study_credit, study_credit_sql
 from tests.conftest import beijing
@@ -135,31 +135,3 @@ def test_the_heartbeat_statement_is_planned_once_per_connection(member):
             ["%clock_moved AS (%"],
         )
         assert cursor.fetchone()[0] == 1
-
-
-@pytest.mark.django_db(transaction=True)
-@ON_POSTGRESQL[1]
-def test_the_heartbeat_alone_commits_without_waiting_for_the_disk(member):
-    """The beat's statement is its own transaction and sets synchronous_commit off for it alone
-    (courses/study_rows.py): the connection's next statements, a sign-in or a lesson's
-    completion, still wait for the disk; inside a caller's transaction the setting would reach
-    the caller's writes too, which is why heartbeat_record opens none around it."""
-    assert connection.vendor == "postgresql", "CI must run this test on PostgreSQL"
-    course = course_of(600)
-    enrol(member, course)
-    lesson = course.lessons().get()
-
-    def durability() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW synchronous_commit")
-            return cursor.fetchone()[0]
-
-    play(member, lesson, start=AT, seconds=60)
-    after_beats = durability()
-    with transaction.atomic():
-        play(member, lesson, start=AT + datetime.timedelta(minutes=5), seconds=30)
-        inside_a_callers_transaction = durability()
-
-    assert after_beats == "on"
-    assert inside_a_callers_transaction == "off"
-    assert durability() == "on"

@@ -8,12 +8,14 @@ again, credit only the time since that one. PostgreSQL only (see tests/parallel.
 import datetime
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
 
 from courses.models import Enrollment, LessonProgress
 from courses.services import enrollment_create, heartbeat_record
 from courses.tickets import study_ticket
 from tests.conftest import beijing
+from tests.courses.study_support import course_of, enrol, play
 from tests.factories import courses as build
 from tests.factories.people import PersonFactory, UserFactory
 from tests.factories.site import site_tree_ensure
@@ -65,3 +67,30 @@ def test_parallel_heartbeats_from_many_tabs_credit_only_the_wall_clock_time(vill
     assert sorted(credit for _status, credit in outcomes) == [0] * (TABS - 1) + [30]
     in_rows = LessonProgress.objects.filter(person=person).values_list("seconds_credited")
     assert sorted(in_rows) == [(0,), (30,)]  # on the lesson of the tab that came first
+
+
+def test_the_heartbeat_alone_commits_without_waiting_for_the_disk(village_a):
+    """The beat's statement is its own transaction and sets synchronous_commit off for it alone
+    (courses/study_rows.py): the connection's next statements, a sign-in or a lesson's
+    completion, still wait for the disk; inside a caller's transaction the setting would reach
+    the caller's writes too, which is why heartbeat_record opens none around it."""
+    site_tree_ensure()  # an earlier transactional test may have flushed it
+    member = PersonFactory(village=village_a, is_party_member=True)
+    course = course_of(600)
+    enrol(member, course)
+    lesson = course.lessons().get()
+
+    def durability() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    play(member, lesson, start=NOW, seconds=60)
+    after_beats = durability()
+    with transaction.atomic():
+        play(member, lesson, start=NOW + datetime.timedelta(minutes=5), seconds=30)
+        inside_a_callers_transaction = durability()
+
+    assert after_beats == "on"
+    assert inside_a_callers_transaction == "off"
+    assert durability() == "on"
