@@ -113,10 +113,6 @@ _course_sessions: ProcessMemo[list[TrainingSession]] = ProcessMemo(10)
 _village_sessions: ProcessMemo[list[TrainingSession]] = ProcessMemo(10)
 
 
-def course_sessions_upcoming(course, limit: int = 5) -> list[TrainingSession]:
-    return sessions_upcoming(course=course, limit=limit)
-
-
 def _sessions_changed(sender, **kwargs) -> None:
     _course_sessions.forget()
     _village_sessions.forget()

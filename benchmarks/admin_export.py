@@ -196,7 +196,7 @@ def start_server(checkout: Path, env: dict) -> subprocess.Popen:
 
 
 def worker_pid(server: subprocess.Popen) -> int:
-    return worker_pids(server)[0]
+    return worker_pids(server.pid)[0]
 
 
 def memory_mb(pid: int, field: str) -> float:

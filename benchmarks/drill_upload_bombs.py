@@ -57,6 +57,8 @@ from drill_backup_restore import (  # noqa: E402
 )
 
 sys.path.insert(0, str(ROOT))
+from servers import worker_pids  # noqa: E402
+
 from tests.imports.spreadsheets import xlsx_bomb  # noqa: E402
 
 DB_NAME = "shuangyu_drill_bombs"
@@ -164,11 +166,6 @@ def files() -> list[tuple[str, dict[str, tuple[str, bytes]]]]:
     ]
 
 
-def workers(master: int) -> list[int]:
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return sorted(int(pid) for pid in children)
-
-
 def status_kb(pid: int, field: str) -> int:
     try:
         text = Path(f"/proc/{pid}/status").read_text()
@@ -188,7 +185,7 @@ class MemorySampler:
 
     def run(self):
         while not self.done.is_set():
-            for pid in workers(self.master):
+            for pid in worker_pids(self.master):
                 self.peak_kb = max(self.peak_kb, status_kb(pid, "VmRSS"))
             self.done.wait(0.05)
 
@@ -263,7 +260,7 @@ class Outcome:
 
 def upload(browser: Browser, master: int, path: str, what: str, target: str, file) -> Outcome:
     browser.request("GET", path)  # the form, and its CSRF cookie
-    before_pids = workers(master)
+    before_pids = worker_pids(master)
     rss_before = max(status_kb(pid, "VmRSS") for pid in before_pids)
     rows_before = counts()
     sampler = MemorySampler(master)
@@ -275,7 +272,7 @@ def upload(browser: Browser, master: int, path: str, what: str, target: str, fil
     seconds = time.perf_counter() - started
     peak = sampler.stop()
     time.sleep(0.5)
-    after_pids = workers(master)
+    after_pids = worker_pids(master)
     return Outcome(
         what=what,
         target=target,

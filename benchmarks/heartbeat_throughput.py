@@ -31,6 +31,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from servers import worker_pids  # noqa: E402
 from sign_in_burst import ENV, ROOT, _psql, database_fresh, start_server, stop  # noqa: E402
 
 DB_NAME = "shuangyu_bench"
@@ -106,14 +107,6 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children = (task / "children").read_text().split()
-        found += [int(child) for child in children]
-    return found
-
-
 def _database_pids() -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
@@ -132,7 +125,7 @@ def _database_pids() -> list[int]:
 
 def cpu_snapshot(server: subprocess.Popen) -> dict[str, dict[int, float]]:
     """CPU seconds so far of each process of the server, the database and wrk, by pid."""
-    server_pids = [server.pid, *_children(server.pid)]
+    server_pids = [server.pid, *worker_pids(server.pid)]
     load = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "server": {pid: _cpu_seconds(pid) for pid in server_pids},

@@ -86,9 +86,9 @@ def server_stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def worker_pids(process: subprocess.Popen) -> list[int]:
-    """The server's worker processes (children of its main process)."""
+def worker_pids(pid: int) -> list[int]:
+    """The worker processes of the server whose main process is `pid` (its children)."""
     found = []
-    for task in Path(f"/proc/{process.pid}/task").iterdir():
+    for task in Path(f"/proc/{pid}/task").iterdir():
         found += [int(child) for child in (task / "children").read_text().split()]
-    return found
+    return sorted(found)

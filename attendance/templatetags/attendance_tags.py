@@ -3,7 +3,7 @@ attendance."""
 
 from django import template
 
-from ..selectors import course_sessions_upcoming
+from ..selectors import sessions_upcoming
 
 register = template.Library()
 
@@ -11,4 +11,4 @@ register = template.Library()
 @register.inclusion_tag("attendance/includes/course_sessions.html")
 def course_sessions(course):
     """The course's upcoming sessions, in a card; nothing when none is planned."""
-    return {"sessions": course_sessions_upcoming(course)}
+    return {"sessions": sessions_upcoming(course=course)}

@@ -1,7 +1,5 @@
 """The learner's tab bar (首页, 课程, 我的学习, 签到, 我的) on every page of the site."""
 
-import functools
-
 from django import template
 from django.urls import reverse
 
@@ -20,20 +18,16 @@ def catalogue_url() -> str:
     return _catalogue_url.get(None, read)
 
 
-@functools.cache
-def _view_urls() -> dict[str, str]:
-    """The tabs' own views' addresses: fixed by the URL conf, so reversed once a process."""
-    return {
+@register.inclusion_tag("home/includes/tabs.html", takes_context=True)
+def learner_tabs(context):
+    request = context["request"]
+    tabs = {
+        "home": "/",
+        "courses": catalogue_url(),
         "study": reverse("home:my_study"),
         "sign_in": reverse("attendance:index"),
         "me": reverse("home:me"),
     }
-
-
-@register.inclusion_tag("home/includes/tabs.html", takes_context=True)
-def learner_tabs(context):
-    request = context["request"]
-    tabs = {"home": "/", "courses": catalogue_url(), **_view_urls()}
     # The page belongs to the tab with the longest address its own starts with.
     under = [name for name, url in tabs.items() if url != "/" and request.path.startswith(url)]
     active = max(under, key=lambda name: len(tabs[name]), default=None)
