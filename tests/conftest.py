@@ -23,6 +23,22 @@ def beijing(*args: int) -> datetime.datetime:
     return datetime.datetime(*args, tzinfo=BEIJING)
 
 
+_CLOCK = os.environ.get("SHUANGYU_TEST_CLOCK")
+
+if _CLOCK:
+
+    @pytest.fixture(scope="session", autouse=True)
+    def clock_started_at(django_db_setup):
+        """`SHUANGYU_TEST_CLOCK=2026-12-31T23:59:30+08:00 make test` runs the suite with the
+        clock started there and ticking, to find a test that only passes by daylight: a
+        session "in two hours" that lands tomorrow, a week or a year that ends mid-test.
+        Tests that stop the clock themselves still do."""
+        import time_machine
+
+        with time_machine.travel(datetime.datetime.fromisoformat(_CLOCK), tick=True):
+            yield
+
+
 def pytest_collection_modifyitems(config, items):
     """In CI a missing service is a failure, not a skip."""
     if os.environ.get("CI") == "true":

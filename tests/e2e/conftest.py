@@ -1,3 +1,4 @@
+import datetime
 import os
 import shutil
 from pathlib import Path
@@ -7,6 +8,8 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection
+
+from tests.conftest import BEIJING
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -39,6 +42,17 @@ def browser():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def township_morning(time_machine):
+    """Browser tests run at 10:00 on the township's clock, on today's date, with the clock
+    ticking: a session "in 20 minutes" or "in two hours" is still today whenever CI runs.
+    The date stays today's so the cookies the server sets (sessions, CSRF, 长辈版) are not
+    already expired for the browser, which keeps the real clock."""
+    today = datetime.datetime.now(BEIJING).date()
+    morning = datetime.datetime.combine(today, datetime.time(10), tzinfo=BEIJING)
+    time_machine.move_to(morning, tick=True)
 
 
 @pytest.fixture
