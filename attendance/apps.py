@@ -41,3 +41,6 @@ class AttendanceConfig(AppConfig):
             "attendance.view_attendancerecord",
         ],
     }
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the receivers)

@@ -5,12 +5,17 @@ from decimal import Decimal
 
 import pytest
 
-from attendance.models import Evaluation, Registration
+from attendance.models import AttendanceRecord, Evaluation, Registration
+from attendance.services import attendance_mark
 from lms.ledger.models import AnnualRequirement, StudyHoursEntry, Track
+from lms.ledger.selectors import sessions_by_track
+from lms.people.services import person_merge
 from lms.stats import selectors
 from lms.stats.models import AnnualTarget
+from lms.stats.report import stats_overview
 from lms.stats.selectors import Figures, StatsFilter, stats_filter_for
 from tests.factories.attendance import kind
+from tests.factories.people import PersonFactory
 
 from .conftest import MARCH, NOW
 
@@ -244,3 +249,29 @@ def test_across_townships_a_village_row_names_its_township(month, village_a):
         ("东沟村", "东沟乡·东沟村"),
         ("东沟村", "西山乡·东沟村"),
     ]
+
+
+def test_a_merged_duplicate_who_signed_in_too_earns_the_sessions_hours_once(
+    month, village_a, village_b, administrator
+):
+    """张一 was ticked off at s1, and also signed in there as a walk-in the desk took for
+    someone new: two records, two credits. Merging the duplicate keeps one record, so the
+    page must show one attendance and its 2 hours, not 2 hours of a record that is gone."""
+    s1, kept = month["sessions"]["s1"], month["people"]["张一"]
+    walk_in = PersonFactory(name="张一", village=village_a, id_number="")
+    attendance_mark(
+        session=s1,
+        person=walk_in,
+        status=AttendanceRecord.Status.PRESENT,
+        method=AttendanceRecord.Method.WALK_IN,
+        at=s1.starts_at,
+    )
+
+    person_merge(keep=kept, duplicate=walk_in, by=administrator)
+
+    overview = stats_overview(march(village_a, village_b), groupings=(), now=NOW)
+    assert overview.totals == Figures(sessions=3, person_times=4, people=3, households=2)
+    # s1: 张一, 张二 (late), 李四 earn 2 hours each; 张一's own record once, not twice.
+    assert overview.hours["skills"]["in_person"] == Decimal("6.0")
+    # The year's program counts her at s1 once (and at February's and April's sessions).
+    assert sessions_by_track(person_id=kept.pk, year=2026)["skills"] == 3
