@@ -298,6 +298,8 @@ def _months(f: StatsFilter) -> list[datetime.date]:
     months, month = [], f.date_from.replace(day=1)
     while month <= f.date_to:
         months.append(month)
+        if month.year == datetime.MAXYEAR and month.month == 12:
+            break  # the calendar's last month has no next one
         month = (month + datetime.timedelta(days=32)).replace(day=1)
     return months
 

@@ -322,6 +322,16 @@ def test_a_day_at_the_calendars_edge_is_counted_not_a_crash(client, month, towns
         assert answer.json()["totals"]["sessions"] == 0
 
 
+def test_the_last_month_of_the_calendar_has_its_row_not_a_crash(client, month, township_staff):
+    """By month, December 9999 was followed by a month that cannot be: an error page."""
+    answer = _api(
+        client, township_staff, "report", by="month", **{"from": "9999-12-01", "to": "9999-12-31"}
+    )
+
+    assert answer.status_code == 200
+    assert [row["key"] for row in answer.json()["rows"]] == ["9999-12"]
+
+
 def test_a_secretarys_export_holds_only_her_village(client, month, secretary_a):
     client.force_login(secretary_a)
 
