@@ -1,6 +1,6 @@
 """Reads about sessions and attendance, through the scope of the user who asks."""
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -32,18 +32,43 @@ def attendance_came(records: QuerySet[AttendanceRecord]) -> QuerySet[AttendanceR
 
 
 def session_counts(session: TrainingSession) -> dict[str, int]:
-    """Arrivals against the invited roster, for the organizer's screen."""
+    """Arrivals against the invited roster, for the organizer's screens and the session page.
+
+    `came` counts everyone who came, walk-ins too; `invited_came` only the invited, which is
+    what the attendance rate divides (`session_rate`).
+    """
     by_status = dict(
         session.attendance.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
     came = sum(by_status.get(status, 0) for status in AttendanceRecord.CAME)
-    invited = session.registrations.filter(status=Registration.Status.REGISTERED).count()
+    registered = Q(status=Registration.Status.REGISTERED)
+    came_invited = Exists(
+        AttendanceRecord.objects.filter(
+            session_id=OuterRef("session_id"),
+            person_id=OuterRef("person_id"),
+            status__in=AttendanceRecord.CAME,
+        )
+    )
+    roster = session.registrations.aggregate(
+        invited=Count("pk", filter=registered),
+        invited_came=Count("pk", filter=registered & Q(came_invited)),
+        waitlisted=Count("pk", filter=Q(status=Registration.Status.WAITLISTED)),
+    )
+    invited = roster["invited"]
     return {
         "came": came,
         "invited": invited,
-        "waitlisted": session.registrations.filter(status=Registration.Status.WAITLISTED).count(),
+        "invited_came": roster["invited_came"],
+        "waitlisted": roster["waitlisted"],
         **{status: by_status.get(status, 0) for status in AttendanceRecord.Status.values},
     }
+
+
+def session_rate(counts: dict[str, int]) -> int | None:
+    """The attendance rate as the statistics define it, in whole percent: of the people
+    invited, the share who came (None with nobody invited). Walk-ins are not in it, so a hall
+    full of them never reads above 100 %."""
+    return round(100 * counts["invited_came"] / counts["invited"]) if counts["invited"] else None
 
 
 def session_evaluation_summary(session: TrainingSession) -> dict:

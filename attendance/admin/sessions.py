@@ -45,7 +45,7 @@ from ..models import (
     SessionKind,
     TrainingSession,
 )
-from ..selectors import session_counts, session_evaluation_summary
+from ..selectors import session_counts, session_evaluation_summary, session_rate
 from ..services import session_cancel
 from .chooser import person_chooser_viewset
 from .common import (
@@ -350,9 +350,7 @@ class SessionInspectView(ScopedInspectView):
                 "hooked_buttons": session_hooked_buttons(self.request, session),
                 "counts": counts,
                 "evaluation": session_evaluation_summary(session),
-                "rate": round(100 * counts["came"] / counts["invited"])
-                if counts["invited"]
-                else None,
+                "rate": session_rate(counts),
                 "status_counts": [
                     (label, counts[value]) for value, label in AttendanceRecord.Status.choices
                 ],

@@ -16,6 +16,7 @@ from attendance.models import (
 )
 from attendance.registrations import registration_invite
 from attendance.services import attendance_mark
+from lms.stats.selectors import StatsFilter, attendance_rate
 from tests.attendance.admin_support import (
     CALENDAR,
     SESSIONS,
@@ -122,6 +123,31 @@ def test_roster_masks_phones_for_organizers(client, organizer_a, session_a):
 
 
 # --- The session page, the printed sheet, photos ----------------------------------------------
+
+
+def test_walk_ins_count_as_came_but_not_in_the_attendance_rate(client, organizer_a, session_a):
+    """Invited 2, one of them came, and 3 walk-ins: 4 came, and the rate is the statistics'
+    50 % (invited who came over invited), not 200 %."""
+    invited = PersonFactory.create_batch(2, village=session_a.village)
+    registration_invite(session=session_a, people=invited)
+    for person in [invited[0], *PersonFactory.create_batch(3, village=session_a.village)]:
+        attendance_mark(
+            session=session_a,
+            person=person,
+            status=AttendanceRecord.Status.PRESENT,
+            method=AttendanceRecord.Method.ROLL_CALL,
+            by=organizer_a,
+        )
+    client.force_login(organizer_a)
+
+    response = client.get(f"{SESSIONS}inspect/{session_a.pk}/")
+
+    counts = response.context["counts"]
+    assert (counts["came"], counts["invited"], response.context["rate"]) == (4, 2, 50)
+    assert re.search(r'data-count="rate"><strong>50%</strong>', response.text)
+    day = session_a.local_date
+    village = StatsFilter(date_from=day, date_to=day, village_ids=[session_a.village_id])
+    assert attendance_rate(village)["rate"] == 0.5
 
 
 def test_session_page_shows_records_history_counts_and_photos(client, organizer_a, session_a):
