@@ -15,3 +15,7 @@ class NoTemplate(CertificateError):
 
 class NotEligible(CertificateError):
     default_message = _("This person has not earned this certificate.")
+
+
+class NotStored(CertificateError):
+    default_message = _("This study record was not kept when it was printed; print it again.")

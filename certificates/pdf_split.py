@@ -147,15 +147,16 @@ _NAME = re.compile(rb"/([^\s/\[\]<>(){}%]+)")
 _RESOURCE_KINDS = ("Font", "XObject", "ExtGState", "Pattern", "Shading", "ColorSpace", "Properties")
 
 
-def split_pdf(pdf, *, titles: list[str]) -> list[bytes]:
-    """One complete PDF per page of a pydyf PDF that WeasyPrint has just built.
+def split_pdf(pdf, *, titles: list[str], page_counts: list[int] | None = None) -> list[bytes]:
+    """One complete PDF per page of a pydyf PDF that WeasyPrint has just built, or, with
+    `page_counts`, per run of that many pages (a study record of several pages).
 
     WeasyPrint gives all pages one resource dictionary; each page here gets only the
     resources its content names (and so only its own QR code), and everything they
     reach. Shared objects (the font, the background, the seal) are serialised once and
     copied as bytes into every file that uses them.
     """
-    return _Splitter(pdf).split(titles)
+    return _Splitter(pdf).split(titles, page_counts)
 
 
 class _Splitter:
@@ -168,11 +169,15 @@ class _Splitter:
         self.serialised: dict[int, tuple[bytes, bytes]] = {}
         self.page_numbers = [int(number) for number in pdf.pages["Kids"][::3]]
 
-    def split(self, titles: list[str]) -> list[bytes]:
-        return [
-            self._page_pdf(number, title)
-            for number, title in zip(self.page_numbers, titles, strict=True)
-        ]
+    def split(self, titles: list[str], page_counts: list[int] | None = None) -> list[bytes]:
+        counts = [1] * len(titles) if page_counts is None else page_counts
+        if sum(counts) != len(self.page_numbers):
+            raise ValueError(f"{sum(counts)} pages asked for, {len(self.page_numbers)} laid out")
+        files, start = [], 0
+        for count, title in zip(counts, titles, strict=True):
+            files.append(self._pages_pdf(self.page_numbers[start : start + count], title))
+            start += count
+        return files
 
     # Serialisation: (dictionary part, stream part), references still the old numbers.
     def _parts(self, number: int) -> tuple[bytes, bytes]:
@@ -217,16 +222,15 @@ class _Splitter:
                 pruned[kind] = entries  # ProcSet and the like: kept as they are
         return pruned
 
-    def _page_pdf(self, page_number: int, title: str) -> bytes:
+    def _pages_pdf(self, page_numbers: list[int], title: str) -> bytes:
         pydyf = self.pydyf
-        page = self.objects[page_number]
-        contents = self._resolve(page["Contents"])
-        new_page = pydyf.Dictionary({key: value for key, value in page.items() if key != "Parent"})
-        new_page["Resources"] = self._pruned_resources(page["Resources"], self._content(contents))
         catalog = pydyf.Dictionary({"Type": "/Catalog", "Pages": b"2 0 R"})
         if self.lang is not None:
             catalog["Lang"] = self.lang
-        pages = pydyf.Dictionary({"Type": "/Pages", "Kids": pydyf.Array([b"3 0 R"]), "Count": 1})
+        kids = [b"%d 0 R" % (4 + index) for index in range(len(page_numbers))]
+        pages = pydyf.Dictionary(
+            {"Type": "/Pages", "Kids": pydyf.Array(kids), "Count": len(page_numbers)}
+        )
         info = pydyf.Dictionary(
             {
                 "Title": pydyf.String(title),
@@ -234,13 +238,13 @@ class _Splitter:
             }
         )
 
-        # New numbers: 1 catalog, 2 pages, 3 the page, 4 info, then what they reach.
-        numbers = {page_number: 3}
-        bodies: list[tuple[bytes, bytes]] = [
+        # New numbers: 1 catalog, 2 pages, 3 info, 4… the pages, then what they reach.
+        numbers = {old: 4 + index for index, old in enumerate(page_numbers)}
+        bodies: list[tuple[bytes, bytes] | None] = [
             (catalog.data, b""),
             (pages.data, b""),
-            (new_page.data, b""),
             (info.data, b""),
+            *[None] * len(page_numbers),
         ]
 
         def renumber(match):
@@ -252,8 +256,17 @@ class _Splitter:
             return b"%d 0 R" % numbers[old]
 
         pending: list[int] = []
-        head = _REFERENCE.sub(renumber, bodies[2][0])
-        bodies[2] = (b"<</Parent 2 0 R" + head.removeprefix(b"<<"), b"")  # the new parent
+        for index, page_number in enumerate(page_numbers):
+            page = self.objects[page_number]
+            contents = self._resolve(page["Contents"])
+            new_page = pydyf.Dictionary(
+                {key: value for key, value in page.items() if key != "Parent"}
+            )
+            new_page["Resources"] = self._pruned_resources(
+                page["Resources"], self._content(contents)
+            )
+            head = _REFERENCE.sub(renumber, new_page.data)
+            bodies[3 + index] = (b"<</Parent 2 0 R" + head.removeprefix(b"<<"), b"")  # new parent
         while pending:
             old = pending.pop(0)
             head, tail = self._parts(old)
@@ -271,7 +284,7 @@ class _Splitter:
         xref.extend(b"%010d 00000 n \n" % offset for offset in offsets)
         output.extend(xref)
         output.append(
-            b"trailer\n<</Size %d /Root 1 0 R /Info 4 0 R>>\nstartxref\n%d\n%%%%EOF\n"
+            b"trailer\n<</Size %d /Root 1 0 R /Info 3 0 R>>\nstartxref\n%d\n%%%%EOF\n"
             % (len(bodies) + 1, position)
         )
         return b"".join(output)

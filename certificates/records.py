@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import segno
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -23,6 +24,7 @@ from lms.people.models import Person
 from . import rendering
 from .content import verify_url
 from .models import Certificate, Kind
+from .pdf_split import finish_pdf, split_pdf
 from .services import certificate_filename, date_words, issue, year_bounds
 
 TEMPLATE = "certificates/pdf/record.html"
@@ -115,19 +117,52 @@ def study_records(*, people: list[Person], year: int, by=None) -> list[StudyReco
 
 
 def study_records_pdf(*, records: list[StudyRecord]) -> bytes:
-    """The records in one printable PDF, each starting on a new page."""
+    """The records in one printable PDF, each starting on a new page and numbered as its own.
+
+    A record is the record as of the day it is printed, so each record's own pages are also
+    stored on its certificate and served again as printed (我的证书, the admin's page of the
+    certificate), never made anew: the records are laid out one by one, written as one PDF,
+    and that PDF is cut into one file per record (pdf_split), not written again per person.
+    """
     from weasyprint import HTML
 
-    with translation.override(settings.LANGUAGE_CODE):
-        html = render_to_string(
-            TEMPLATE,
-            {
-                "records": records,
-                "tracks": [(t.value, t.label) for t in Track],
-                "printed_on": timezone.localdate(),
-            },
-        )
-    return HTML(string=html, url_fetcher=rendering.url_fetcher()).write_pdf()
+    documents = []
+    with translation.override(settings.LANGUAGE_CODE), rendering.no_cyclic_gc():
+        for record in records:
+            html = render_to_string(
+                TEMPLATE,
+                {
+                    "records": [record],
+                    "tracks": [(t.value, t.label) for t in Track],
+                    "printed_on": timezone.localdate(),
+                },
+            )
+            documents.append(HTML(string=html, url_fetcher=rendering.url_fetcher()).render())
+        kept = []
+
+        def finish_and_split(document, pdf):
+            finish_pdf(document, pdf)
+            if len(records) == 1:
+                return  # the printed file is the record
+            kept.extend(
+                split_pdf(
+                    pdf,
+                    titles=[
+                        f"{_('Personal study record')} {record.certificate.serial}"
+                        for record in records
+                    ],
+                    page_counts=[len(laid_out.pages) for laid_out in documents],
+                )
+            )
+
+        pages = [page for document in documents for page in document.pages]
+        printed = documents[0].copy(pages).write_pdf(finisher=finish_and_split)
+    kept = kept or [printed]
+    for record, pdf in zip(records, kept, strict=True):
+        certificate = record.certificate
+        certificate.pdf.save(certificate_filename(certificate), ContentFile(pdf), save=False)
+        Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
+    return printed
 
 
 def study_record_filename(person: Person, year: int, certificate: Certificate) -> str:

@@ -435,7 +435,7 @@ def url_fetcher():
 
 
 @contextmanager
-def _no_cyclic_gc():
+def no_cyclic_gc():
     """Pause Python's cyclic garbage collector while WeasyPrint works.
 
     A layout allocates millions of objects that all live until the PDF is written; the
@@ -470,13 +470,13 @@ def _document(contents: list[CertificateContent]):
 
 def certificate_pdf(*, content: CertificateContent) -> bytes:
     """One certificate as a complete one-page PDF, its font embedded."""
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return _document([content]).write_pdf(finisher=finish_pdf)
 
 
 def certificates_booklet_pdf(*, contents: list[CertificateContent]) -> bytes:
     """All these certificates in one printable PDF, a page each, in the order given."""
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return _document(contents).write_pdf(finisher=finish_pdf)
 
 
@@ -495,7 +495,7 @@ def certificate_pdfs(*, contents: list[CertificateContent]) -> list[bytes]:
         finish_pdf(document, pdf)
         raise _Split(split_pdf(pdf, titles=titles))  # the combined PDF itself is not wanted
 
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         try:
             _document(contents).write_pdf(finisher=finish_and_split)
         except _Split as split:

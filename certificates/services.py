@@ -25,7 +25,7 @@ from lms.people.models import Person
 
 from . import rendering
 from .content import certificate_content
-from .exceptions import NotEligible, NoTemplate
+from .exceptions import NotEligible, NoTemplate, NotStored
 from .models import Certificate, CertificateTemplate, Kind, SerialCounter
 
 logger = logging.getLogger(__name__)
@@ -228,8 +228,11 @@ def certificate_filename(certificate: Certificate) -> str:
 
 def certificates_render(*, certificates: list[Certificate], force: bool = False) -> int:
     """Render and store the PDFs of those not yet rendered (all with force), laid out in
-    one document and split: a training's 180 in about a second. Returns how many."""
-    pending = [c for c in certificates if force or not c.pdf]
+    one document and split: a training's 180 in about a second. Returns how many.
+
+    A study record (一人一档) is stored when it is printed (records.study_records_pdf) and
+    never rendered here: it is the record as of that day, which no template makes again."""
+    pending = [c for c in certificates if (force or not c.pdf) and c.kind != Kind.RECORD]
     if not pending:
         return 0
     # One template object per revision: as_object() and the image look-ups it leads to cost
@@ -259,9 +262,12 @@ def certificate_render(*, certificate: Certificate, force: bool = False) -> Cert
 
 
 def certificate_pdf_bytes(certificate: Certificate) -> bytes:
-    """The stored PDF (rendered now if it never was)."""
+    """The stored PDF (rendered now if it never was). NotStored for a study record that was
+    not kept when it was printed: it cannot be made again as it was."""
     if not certificate.pdf:
         certificate_render(certificate=certificate)
+    if not certificate.pdf:
+        raise NotStored()
     with certificate.pdf.open("rb") as stored:
         return stored.read()
 

@@ -17,6 +17,7 @@ from lms.people.identity import mask_name
 from lms.people.selectors import person_for_user
 
 from . import records
+from .exceptions import NotStored
 from .selectors import certificate_for_verification, certificates_of, certificates_visible_to
 from .services import certificate_filename, certificate_pdf_bytes
 
@@ -52,7 +53,11 @@ def pdf(request, serial):
     certificate = certificates_visible_to(request.user).filter(serial=serial).first()
     if certificate is None:
         raise Http404
-    response = HttpResponse(certificate_pdf_bytes(certificate), content_type="application/pdf")
+    try:
+        pdf = certificate_pdf_bytes(certificate)
+    except NotStored:
+        raise Http404 from None
+    response = HttpResponse(pdf, content_type="application/pdf")
     disposition = "attachment" if request.GET.get("download") else "inline"
     response["Content-Disposition"] = (
         f'{disposition}; filename="{certificate_filename(certificate)}"'

@@ -24,18 +24,26 @@ def ledger_record(
     if hours is None or hours <= 0:
         ledger_withdraw(source_kind=source_kind, source_id=source_id)
         return None
+    rows = StudyHoursEntry.objects.filter(source_kind=source_kind, source_id=source_id)
+    before = rows.values_list("person_id", "date").first()
     entry, _created = StudyHoursEntry.objects.update_or_create(
         source_kind=source_kind,
         source_id=source_id,
         defaults={"person_id": person_id, "date": on, "hours": hours, "track": track},
     )
-    ledger_changed.send(
-        sender=StudyHoursEntry,
-        person_id=person_id,
-        year=on.year,
-        source_kind=source_kind,
-        source_id=source_id,
-    )
+    # A credit moved to another year (a session's date corrected across New Year) changed
+    # both years: the one it left is announced too, or its program would still count it.
+    changed = {(person_id, on.year)}
+    if before is not None:
+        changed.add((before[0], before[1].year))
+    for changed_person_id, year in sorted(changed):
+        ledger_changed.send(
+            sender=StudyHoursEntry,
+            person_id=changed_person_id,
+            year=year,
+            source_kind=source_kind,
+            source_id=source_id,
+        )
     return entry
 
 

@@ -227,3 +227,43 @@ def test_the_command_issues_the_years_program_to_those_who_met_it(coded_township
     call_command("issue_certificates", "--program", "2026", stdout=out, verbosity=0)
 
     assert out.getvalue() == "DG-2026-000001\t王𫖯\n"
+
+
+def test_a_session_moved_into_the_next_year_takes_its_credit_out_of_the_old_years_program(
+    coded_township, village_a, tasks_run_here
+):
+    """Corrected from 31 December to 2 January, the session no longer counts for the old
+    year: that year's 结业证书, which rested on it, is revoked by the rule."""
+    from attendance.scheduling import session_update
+
+    published_template(Kind.PROGRAM)
+    AnnualRequirement.objects.create(
+        township=coded_township,
+        year=2025,
+        total_hours=Decimal("2"),
+        party_hours=Decimal("2"),
+        party_sessions=1,
+    )
+    member = PersonFactory(name="阿依古丽·买买提", village=village_a, is_party_member=True)
+    starts = datetime.datetime(2025, 12, 31, 1, 0, tzinfo=datetime.UTC)  # 09:00 in Beijing
+    session = TrainingSessionFactory(
+        village=village_a,
+        track=Track.PARTY,
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=2),
+    )
+    with tasks_run_here():
+        attendance_mark(session=session, person=member, status=Status.PRESENT, method="manual")
+    certificate = Certificate.objects.get(kind=Kind.PROGRAM, person=member, year=2025)
+    assert certificate.is_valid
+
+    moved = starts + datetime.timedelta(days=2)
+    with tasks_run_here():
+        session_update(
+            session=session,
+            data={"starts_at": moved, "ends_at": moved + datetime.timedelta(hours=2)},
+        )
+
+    certificate.refresh_from_db()
+    assert (certificate.status, certificate.revoked_by_rule) == ("revoked", True)
+    assert "1 次集中培训" in certificate.revoked_reason  # what the old year now lacks

@@ -1,11 +1,13 @@
 """一人一档: a village's records printed in one go, each verifiable; a learner's own."""
 
+import re
 import shutil
 import subprocess
 
 import pytest
 from django.urls import reverse
 
+from certificates import records
 from certificates.models import Certificate, Kind
 from lms.people.services import person_account_create
 from tests.conftest import PASSWORD
@@ -90,3 +92,61 @@ def test_a_learner_downloads_their_own_record(client, training, training_templat
 
     assert "李四" in _text(response.content, tmp_path)
     assert Certificate.objects.filter(kind=Kind.RECORD, person=person).count() == 1
+
+
+def test_my_record_is_kept_as_printed_and_downloads_from_my_certificates(
+    client, training, training_template, tmp_path
+):
+    session, people = training
+    person = people["李四"]
+    person_account_create(person=person, password=PASSWORD)
+    client.force_login(person.user)
+    printed = client.get(reverse("certificates:my_record", args=[session.local_date.year]))
+    record = Certificate.objects.get(kind=Kind.RECORD, person=person)
+
+    mine = client.get(reverse("certificates:mine")).content.decode()
+    download = reverse("certificates:pdf", args=[record.serial])
+    assert download in mine  # 我的证书 offers it
+    response = client.get(download)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content == printed.content  # the record as printed that day, not a new one
+    assert Certificate.objects.filter(kind=Kind.RECORD).count() == 1
+
+
+def test_each_record_of_a_villages_print_is_kept_on_its_own(
+    client, training, training_template, secretary_a, village_a, tmp_path
+):
+    session, people = training
+    client.force_login(secretary_a)
+    client.post(
+        reverse("certificates_admin:records"),
+        {"village": village_a.pk, "year": session.local_date.year},
+    )
+
+    for person in people.values():
+        record = Certificate.objects.get(kind=Kind.RECORD, person=person)
+        response = client.get(reverse("certificates:pdf", args=[record.serial]))
+        assert response.status_code == 200
+        text = _text(response.content, tmp_path)
+        assert person.name in text and record.serial in text
+        assert not any(other.name in text for other in people.values() if other != person)
+        # numbered as a record of its own, not as page 3 of 4 of the village's print
+        assert re.search(r"\b1\s*/\s*1\b", text)
+
+
+def test_a_record_printed_before_records_were_kept_is_not_offered(client, training, tmp_path):
+    session, people = training
+    person = people["李四"]
+    person_account_create(person=person, password=PASSWORD)
+    record = records.recordissue(person=person, year=session.local_date.year)  # never stored
+    client.force_login(person.user)
+
+    mine = client.get(reverse("certificates:mine")).content.decode()
+    response = client.get(reverse("certificates:pdf", args=[record.serial]))
+
+    assert record.serial in mine  # listed, and verifiable
+    assert reverse("certificates:pdf", args=[record.serial]) not in mine
+    assert response.status_code == 404  # it cannot be made again as it was: not a new one
+    assert Certificate.objects.filter(kind=Kind.RECORD).count() == 1

@@ -56,6 +56,26 @@ def test_recording_a_source_again_replaces_its_row(village_a, heard):
     assert heard == [(person.pk, 2026, "course", 7)] * 2
 
 
+def test_a_credit_moved_to_another_year_is_announced_for_both_years(village_a, heard):
+    person = PersonFactory(village=village_a)
+    for on in (datetime.date(2025, 12, 31), datetime.date(2026, 1, 2)):
+        ledger_record(
+            person_id=person.pk,
+            on=on,
+            hours=Decimal("2"),
+            track=Track.PARTY,
+            source_kind=Source.ATTENDANCE,
+            source_id=9,
+        )
+
+    assert StudyHoursEntry.objects.get().date == datetime.date(2026, 1, 2)
+    assert heard == [
+        (person.pk, 2025, "attendance", 9),  # credited
+        (person.pk, 2025, "attendance", 9),  # the year it left
+        (person.pk, 2026, "attendance", 9),  # the year it moved to
+    ]
+
+
 def test_withdrawing_removes_only_that_sources_row_and_says_so(village_a, heard):
     person = PersonFactory(village=village_a)
     for source_id in (1, 2):

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from ...exceptions import CertificateError
 from ...models import Certificate
 from ...services import certificate_pdf_bytes, certificate_render
 
@@ -22,8 +23,11 @@ class Command(BaseCommand):
         certificate = Certificate.objects.select_related("person").filter(serial=serial).first()
         if certificate is None:
             raise CommandError(_("No certificate has the number %(serial)s.") % {"serial": serial})
-        if again:
-            certificate_render(certificate=certificate, force=True)
-        Path(output).write_bytes(certificate_pdf_bytes(certificate))
+        try:
+            if again:
+                certificate_render(certificate=certificate, force=True)
+            Path(output).write_bytes(certificate_pdf_bytes(certificate))
+        except CertificateError as error:
+            raise CommandError(str(error)) from error
         if options["verbosity"] >= 1:
             self.stderr.write(_("Written: %(file)s") % {"file": output})
