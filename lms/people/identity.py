@@ -186,8 +186,8 @@ def mask_phone(phone: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """A name as a public page may show it: 乔*主, 张*, 阿依古丽·买**; characters outside the
-    Basic Multilingual Plane (王𫖯) count as one, never split."""
+    """A name as a public page may show it: 乔*主, 张*, 阿依古丽·买**, 阿依古丽·*; characters
+    outside the Basic Multilingual Plane (王𫖯) count as one, never split."""
     characters = list(name or "")
     if len(characters) <= 1:
         return name or ""
@@ -196,6 +196,8 @@ def mask_name(name: str) -> str:
     if "·" in characters:  # 阿依古丽·买买提: the given name stays, the family name is masked
         dot = characters.index("·")
         tail = characters[dot + 1 :]
+        if len(tail) == 1:  # 阿依古丽·买: its one character is all there is to mask
+            return "".join(characters[: dot + 1]) + "*"
         return "".join(characters[: dot + 2]) + "*" * max(len(tail) - 1, 0)
     return characters[0] + "*" * (len(characters) - 2) + characters[-1]
 
