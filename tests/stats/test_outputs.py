@@ -255,6 +255,14 @@ def test_the_command_refuses_a_bad_date_in_chinese(month):
         call_command("attendance_report", "--from", "2026-13-01")
 
 
+def test_the_command_keeps_the_pages_limit_of_five_years(month):
+    """The range rule is the page's and the API's: the command asks the same question."""
+    with pytest.raises(CommandError, match="五年"):
+        call_command("attendance_report", "--from", "2020-01-01", "--to", "2026-12-31")
+    with pytest.raises(CommandError, match="结束日期早于开始日期"):
+        call_command("attendance_report", "--from", "2026-03-01", "--to", "2026-02-01")
+
+
 # --- The API -----------------------------------------------------------------------------------
 
 

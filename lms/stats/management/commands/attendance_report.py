@@ -3,13 +3,14 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.people.identity import normalize_name
 from lms.people.models import Township, Village
 from lms.stats.exports import report_csv, report_xlsx
 from lms.stats.report import attendance_report
-from lms.stats.selectors import GROUPINGS, StatsFilter
+from lms.stats.selectors import GROUPINGS, StatsFilter, stats_range_problem
 
 FORMATS = ("csv", "xlsx", "json")
 
@@ -31,9 +32,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        year = datetime.date.today().year
-        parser.add_argument("--from", dest="date_from", default=f"{year}-01-01", help="YYYY-MM-DD")
-        parser.add_argument("--to", dest="date_to", default=f"{year}-12-31", help="YYYY-MM-DD")
+        parser.add_argument("--from", dest="date_from", help="YYYY-MM-DD (default: 1 January)")
+        parser.add_argument("--to", dest="date_to", help="YYYY-MM-DD (default: 31 December)")
         parser.add_argument("--by", choices=GROUPINGS, default="village")
         parser.add_argument(
             "--format", choices=FORMATS, help="csv, xlsx or json (default: from -o, else csv)"
@@ -43,9 +43,11 @@ class Command(BaseCommand):
         parser.add_argument("--village", help="only this village (with --township if ambiguous)")
 
     def handle(self, *args, date_from, date_to, by, format, output, township, village, **options):
-        date_from, date_to = _date(date_from), _date(date_to)
-        if date_to < date_from:
-            raise CommandError(_("The end of the range is before its start."))
+        year = timezone.localdate().year  # this year on the township's clock, as the page's
+        date_from = _date(date_from) if date_from else datetime.date(year, 1, 1)
+        date_to = _date(date_to) if date_to else datetime.date(year, 12, 31)
+        if problem := stats_range_problem(date_from, date_to):
+            raise CommandError(problem)
         format = format or (Path(output).suffix.lstrip(".").lower() if output else "csv")
         if format not in FORMATS:
             raise CommandError(_("Choose --format csv, xlsx or json."))
