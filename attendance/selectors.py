@@ -1,5 +1,7 @@
 """Reads about sessions and attendance, through the scope of the user who asks."""
 
+import datetime
+
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -28,6 +30,23 @@ def attendance_came(records: QuerySet[AttendanceRecord]) -> QuerySet[AttendanceR
     """人次: the records of people who came (present, late, left early)."""
     return records.filter(status__in=AttendanceRecord.CAME).exclude(
         session__status=TrainingSession.Status.CANCELLED
+    )
+
+
+def sessions_to_close(now: datetime.datetime | None = None) -> QuerySet[TrainingSession]:
+    """Ended sessions that `session_close` still has work for: those still planned (they
+    become held) and sign-out sessions where someone credited never signed out (they left
+    early). Exactly those, however long ago they ended: a scheduler that was stopped over a
+    weekend catches up when it starts again, and a settled session is never visited twice."""
+    now = now or timezone.now()
+    unsettled = AttendanceRecord.objects.filter(
+        session_id=OuterRef("pk"),
+        status__in=AttendanceRecord.CREDITED,
+        signed_out_at__isnull=True,
+    )
+    return TrainingSession.objects.filter(ends_at__lte=now).filter(
+        Q(status=TrainingSession.Status.PLANNED)
+        | Q(status=TrainingSession.Status.HELD, requires_sign_out=True) & Exists(unsettled)
     )
 
 

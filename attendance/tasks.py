@@ -1,15 +1,10 @@
 """Background work for attendance (Celery). Thin: ids in, one service call each."""
 
-import datetime
-
 from celery import shared_task
-from django.utils import timezone
 
 from .models import TrainingSession
+from .selectors import sessions_to_close
 from .services import session_close
-
-# Sessions that ended within this window are closed; older ones were closed before.
-CLOSE_LOOKBACK = datetime.timedelta(days=2)
 
 
 @shared_task(name="attendance.close_session")
@@ -26,12 +21,8 @@ def sessions_close_ended_task() -> int:
 
     Safe to run twice: session_close changes nothing on a session already closed.
     """
-    now = timezone.now()
-    ended = TrainingSession.objects.filter(
-        ends_at__lte=now, ends_at__gte=now - CLOSE_LOOKBACK
-    ).exclude(status=TrainingSession.Status.CANCELLED)
     count = 0
-    for session_id in ended.values_list("pk", flat=True):
+    for session_id in sessions_to_close().values_list("pk", flat=True):
         session_close_task.delay_on_commit(session_id)
         count += 1
     return count
