@@ -213,6 +213,12 @@ class Registration(models.Model):
     def __str__(self):
         return f"{self.person} · {self.session}"
 
+    def merge_rank(self) -> int:
+        """Merging two records of a person invited twice keeps the invitation that stands."""
+        return (self.Status.CANCELLED, self.Status.WAITLISTED, self.Status.REGISTERED).index(
+            self.status
+        )
+
 
 class AttendanceRecord(models.Model):
     """Whether one person came to one session, and how that was recorded."""
@@ -284,6 +290,14 @@ class AttendanceRecord(models.Model):
     @property
     def came(self) -> bool:
         return self.status in self.CAME
+
+    # Of two records of one person at a session (found when two records of a person are
+    # merged), the one kept says they came if either does: present, late, left early, then
+    # excused, then absent (lms/people/merging.py).
+    MERGE_ORDER = (Status.ABSENT, Status.EXCUSED, Status.LEFT_EARLY, Status.LATE, Status.PRESENT)
+
+    def merge_rank(self) -> int:
+        return self.MERGE_ORDER.index(self.status)
 
 
 class AttendanceChange(models.Model):

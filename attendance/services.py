@@ -74,6 +74,33 @@ def attendance_ledger_sync(record: AttendanceRecord) -> None:
         ledger_withdraw(source_kind=StudyHoursEntry.Source.ATTENDANCE, source_id=record.pk)
 
 
+def attendance_merge_settle(
+    *, kept: AttendanceRecord | None, kept_before, dropped: AttendanceRecord, by
+) -> None:
+    """Two records of one person at a session become one (people's merge keeps the kept
+    person's record, with the values of whichever says they came; see merging.py).
+
+    The dropped record's history joins the kept one's and the merge is written there, so how
+    each was recorded stays on file; the session's hours are credited once, as the kept record
+    now says: the dropped record's credit (which the merge moves to the kept person) is
+    withdrawn, or the session would count twice in 学时 and in the year's program.
+    """
+    ledger_withdraw(source_kind=StudyHoursEntry.Source.ATTENDANCE, source_id=dropped.pk)
+    if kept is None:
+        return
+    dropped.changes.update(record=kept)
+    AttendanceChange.objects.create(
+        record=kept,
+        from_status=kept_before.status,
+        to_status=kept.status,
+        method=Method.MANUAL,
+        changed_by=_user_or_none(by),
+        note=_("Merged with a duplicate record of the same person, which said: %(status)s")
+        % {"status": dropped.get_status_display()},
+    )
+    attendance_ledger_sync(kept)
+
+
 def session_ledger_resync(*, session: TrainingSession) -> None:
     """After a session's hours, track or date change: recompute its attendees' credits."""
     for record in session.attendance.all():

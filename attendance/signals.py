@@ -1,21 +1,19 @@
-"""A deleted attendance record takes its study-hours credit with it.
+"""A merge of two records of one person dropped one of their two records of a session.
 
-Records are never deleted in the course of attendance (a session or person with records is
-protected); one goes when two records of a person are merged and the duplicate's record of a
-session the kept person also has is dropped. Its ledger row names it as its source: left
-behind it would credit the session's hours a second time, and count as a second session
-attended in the year's program.
+lms.people merges and knows nothing of attendance; it says which row it dropped and which it
+kept (`merge_row_dropped`), and attendance settles the history and the study hours
+(services.attendance_merge_settle). Records are never deleted otherwise (a session or person
+with records is protected), so nothing listens for deletions as such.
 """
 
-from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from lms.ledger.models import StudyHoursEntry
-from lms.ledger.services import ledger_withdraw
+from lms.people.merging import merge_row_dropped
 
 from .models import AttendanceRecord
+from .services import attendance_merge_settle
 
 
-@receiver(post_delete, sender=AttendanceRecord, dispatch_uid="attendance_record_withdraw")
-def _record_deleted(sender, instance, **kwargs):
-    ledger_withdraw(source_kind=StudyHoursEntry.Source.ATTENDANCE, source_id=instance.pk)
+@receiver(merge_row_dropped, sender=AttendanceRecord, dispatch_uid="attendance_record_merged")
+def _record_dropped(sender, *, kept, kept_before, dropped, by, **kwargs):
+    attendance_merge_settle(kept=kept, kept_before=kept_before, dropped=dropped, by=by)

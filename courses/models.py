@@ -273,6 +273,13 @@ class Enrollment(models.Model):
     def __str__(self):
         return f"{self.person} · {self.course}"
 
+    def merge_rank(self) -> tuple:
+        """Merging two records of a person enrolled in one course twice keeps the completed
+        enrolment (the first completed, where both are), else the one still studying."""
+        order = (self.Status.WITHDRAWN, self.Status.ENROLLED, self.Status.COMPLETED)
+        first_completed = -self.completed_at.timestamp() if self.completed_at else 0
+        return (order.index(self.status), first_completed)
+
 
 class LessonProgress(models.Model):
     """How far a person is in one lesson; seconds credited never exceed the media length."""
@@ -301,6 +308,10 @@ class LessonProgress(models.Model):
 
     def __str__(self):
         return f"{self.person} · {self.lesson} · {self.seconds_credited}s"
+
+    def merge_rank(self) -> tuple:
+        """Merging two records of a person keeps the further of their progress in a lesson."""
+        return (self.completed_at is not None, self.quiz_passed, self.seconds_credited)
 
 
 class StudyClock(models.Model):

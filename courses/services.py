@@ -214,6 +214,17 @@ def enrollment_ledger_sync(enrollment: Enrollment, *, hours: Decimal | None = No
     )
 
 
+def enrollment_merge_settle(*, kept: Enrollment | None, dropped: Enrollment) -> None:
+    """Two enrolments of one person in a course become one (people's merge keeps the kept
+    person's enrolment, with the values of the further one; see merging.py): the course's
+    hours are credited once, as the kept enrolment now says. The dropped enrolment's credit,
+    which the merge moves to the kept person, is withdrawn; a course page deleted with its
+    enrolments withdraws nothing, so no one loses hours they earned that way."""
+    ledger_withdraw(source_kind=StudyHoursEntry.Source.COURSE, source_id=dropped.pk)
+    if kept is not None:
+        enrollment_ledger_sync(kept)
+
+
 def course_ledger_resync(*, course_id: int) -> int:
     """After an editor publishes a course or one of its lessons (its hours, track or media
     may have changed): what each completion credits is worked out again. Returns how many

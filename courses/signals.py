@@ -1,14 +1,19 @@
 """When editors change a course or lesson: forget the cached lesson facts
-(courses/lesson_facts.py) and work out again what the course's completions credit."""
+(courses/lesson_facts.py) and work out again what the course's completions credit. When a
+merge of two records of one person drops one of their two enrolments in a course: credit the
+course once."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from lms.people.merging import merge_row_dropped
+
 from .lesson_facts import lesson_facts_forget
 from .live_courses import live_tree_forget
-from .models import CourseIndexPage, CoursePage, LessonPage, StudySettings
+from .models import CourseIndexPage, CoursePage, Enrollment, LessonPage, StudySettings
 from .selectors import catalogue_memo
+from .services import enrollment_merge_settle
 
 
 def _forget_page(page) -> None:
@@ -76,3 +81,8 @@ def _settings_saved(sender, instance, created, **kwargs):
     if created:  # made with the defaults on first read: nothing cached differs from it
         return
     lesson_facts_forget(LessonPage.objects.values_list("pk", flat=True))
+
+
+@receiver(merge_row_dropped, sender=Enrollment, dispatch_uid="courses_enrollment_merged")
+def _enrollment_dropped(sender, *, kept, dropped, **kwargs):
+    enrollment_merge_settle(kept=kept, dropped=dropped)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from .auth import user_cache_forget
 from .exceptions import AccountRefused, InvalidCredentials, LoginLocked, MergeRefused
 from .identity import normalize_name
+from .merging import row_move
 from .models import (
     Household,
     PartyBranch,
@@ -242,8 +243,10 @@ def person_merge(*, keep: Person, duplicate: Person, by) -> PersonMerge:
 
     Every relation pointing at Person is followed, so records added by later apps
     (enrollments, attendance, ledger rows, certificates) move too. Where `keep` already has
-    an equivalent record (a unique constraint says so), the kept person's record wins and
-    the duplicate's is dropped; the merge log counts both.
+    an equivalent record (a unique constraint says so), one of the two is dropped: the one
+    its model ranks lower (merging.py), the duplicate's where it has no say. The apps that
+    own the records are told of each one dropped (`merge_row_dropped`) and put right what
+    was derived from it. The merge log counts both.
     """
     if keep.pk == duplicate.pk:
         raise MergeRefused(_("A record cannot be merged with itself."))
@@ -273,14 +276,10 @@ def person_merge(*, keep: Person, duplicate: Person, by) -> PersonMerge:
             rows = model._base_manager.filter(**{field.name: duplicate})
         counts = {"moved": 0, "dropped": 0}
         for row in rows:
-            try:
-                with transaction.atomic():
-                    setattr(row, source if relation.many_to_many else field.name, keep)
-                    row.save()
-                counts["moved"] += 1
-            except IntegrityError:
-                row.delete()
-                counts["dropped"] += 1
+            outcome = row_move(
+                row, field_name=source if relation.many_to_many else field.name, keep=keep, by=by
+            )
+            counts[outcome] += 1
         if counts["moved"] or counts["dropped"]:
             moved[label] = counts
 

@@ -3,8 +3,11 @@
 import pytest
 from django.contrib.messages import get_messages
 
+from attendance.models import Registration
+from lms.people.merging import merge_row_dropped
 from lms.people.models import Person, PersonMerge
 from lms.people.services import person_merge
+from tests.factories.attendance import TrainingSessionFactory
 from tests.factories.people import (
     HouseholdFactory,
     PartyBranchFactory,
@@ -250,3 +253,40 @@ def test_merge_into_a_record_elsewhere_is_possible_for_an_administrator(
     client.post(merge_url(kept, elsewhere))
 
     assert not Person.objects.filter(pk=elsewhere.pk).exists()
+
+
+# --- Equivalent records of both -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "keep_registered", [True, False], ids=["registered kept", "cancelled kept"]
+)
+def test_merge_keeps_the_invitation_that_stands_whichever_record_is_kept(
+    administrator, kept, duplicate, keep_registered
+):
+    """Of two equivalent records, the one its model ranks higher stays (merging.py); the
+    kept person's row stays the row, and the apps are told which was dropped."""
+    session = TrainingSessionFactory(village=kept.village)
+    statuses = (Registration.Status.REGISTERED, Registration.Status.CANCELLED)
+    kept_status, duplicate_status = statuses if keep_registered else reversed(statuses)
+    kept_row = Registration.objects.create(session=session, person=kept, status=kept_status)
+    Registration.objects.create(session=session, person=duplicate, status=duplicate_status)
+    told = []
+
+    def listener(sender, *, kept, kept_before, dropped, **kwargs):
+        told.append((sender, kept.pk, kept_before.status, dropped.person_id))
+
+    merge_row_dropped.connect(listener, sender=Registration)
+    try:
+        merge = person_merge(keep=kept, duplicate=duplicate, by=administrator)
+    finally:
+        merge_row_dropped.disconnect(listener, sender=Registration)
+
+    registration = Registration.objects.get(session=session)
+    assert (registration.pk, registration.person, registration.status) == (
+        kept_row.pk,
+        kept,
+        Registration.Status.REGISTERED,
+    )
+    assert told == [(Registration, kept_row.pk, kept_status, duplicate.pk)]
+    assert merge.moved["attendance.Registration.person"] == {"moved": 0, "dropped": 1}
