@@ -233,6 +233,13 @@ class Certificate(models.Model):
     def is_valid(self) -> bool:
         return self.status == self.Status.VALID
 
+    @property
+    def pdf_can_be_served(self) -> bool:
+        """Its PDF is stored, or can be rendered from the template revision it was issued
+        with. A study record (一人一档) is the record as of the day it was printed: one not
+        kept then can never be made again as it was (services.certificate_pdf_bytes)."""
+        return bool(self.pdf) or self.kind != Kind.RECORD
+
 
 class SerialCounter(models.Model):
     """The last sequence number used for a prefix and year. It only ever grows, so a serial

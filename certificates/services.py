@@ -264,10 +264,10 @@ def certificate_render(*, certificate: Certificate, force: bool = False) -> Cert
 def certificate_pdf_bytes(certificate: Certificate) -> bytes:
     """The stored PDF (rendered now if it never was). NotStored for a study record that was
     not kept when it was printed: it cannot be made again as it was."""
+    if not certificate.pdf_can_be_served:
+        raise NotStored()
     if not certificate.pdf:
         certificate_render(certificate=certificate)
-    if not certificate.pdf:
-        raise NotStored()
     with certificate.pdf.open("rb") as stored:
         return stored.read()
 
