@@ -13,7 +13,9 @@ from attendance.services import attendance_mark
 from certificates import content, services
 from certificates.exceptions import NotEligible, NoTemplate
 from certificates.models import Certificate, Kind
+from courses.models import CoursePage
 from lms.ledger.models import AnnualRequirement, Track
+from tests.conftest import beijing
 from tests.factories.attendance import TrainingSessionFactory
 from tests.factories.certificates import published_template
 from tests.factories.people import PersonFactory, TownshipFactory, VillageFactory
@@ -267,3 +269,46 @@ def test_a_session_moved_into_the_next_year_takes_its_credit_out_of_the_old_year
     certificate.refresh_from_db()
     assert (certificate.status, certificate.revoked_by_rule) == ("revoked", True)
     assert "1 次集中培训" in certificate.revoked_reason  # what the old year now lacks
+
+
+@pytest.mark.time_machine(beijing(2026, 5, 20, 10), tick=False)
+def test_the_command_refuses_a_course_slug_two_catalogues_share(village_a):
+    """Slugs are unique within one catalogue only: the command names the candidates by id and
+    issues nothing rather than guess; given the id, it issues that course's certificates."""
+    from django.core.management.base import CommandError
+    from django.utils import timezone
+    from wagtail.models import Page
+
+    from courses.models import CourseIndexPage, Enrollment
+    from tests.factories.courses import catalogue
+
+    published_template(Kind.COURSE)
+    this_year = CoursePage(title="学习党章", slug="dangzhang", track=Track.PARTY)
+    catalogue().add_child(instance=this_year)
+    home = Page.objects.get(depth=2)
+    archive = home.add_child(instance=CourseIndexPage(title="2025年课程", slug="courses-2025"))
+    last_year = CoursePage(title="学习党章（2025）", slug="dangzhang", track=Track.PARTY)
+    archive.add_child(instance=last_year)
+    person = PersonFactory(name="张秀英", village=village_a)
+    Enrollment.objects.create(
+        person=person,
+        course=last_year,
+        source=Enrollment.Source.SELF,
+        status=Enrollment.Status.COMPLETED,
+        completed_at=timezone.now(),
+    )
+
+    with pytest.raises(CommandError) as refused:
+        call_command("issue_certificates", "--course", "dangzhang", verbosity=0)
+    assert not Certificate.objects.exists()
+    message = str(refused.value)
+    assert "dangzhang" in message
+    assert f"--course {this_year.pk}" in message and f"--course {last_year.pk}" in message
+    assert "/courses-2025/dangzhang/" in message
+    assert "课程" in message  # translated, not the English text
+
+    out = io.StringIO()
+    call_command("issue_certificates", "--course", str(last_year.pk), stdout=out, verbosity=0)
+    certificate = Certificate.objects.get()
+    assert out.getvalue() == f"{certificate.serial}\t张秀英\n"
+    assert certificate.enrollment.course_id == last_year.pk
