@@ -95,6 +95,10 @@ def session_certificates_button(request, session):
 # --- Templates ----------------------------------------------------------------------------------
 
 
+def _township_or_shared(template: CertificateTemplate) -> str:
+    return template.township.name if template.township_id else _("county-wide (shared)")
+
+
 class CertificateTemplateViewSet(SnippetViewSet):
     model = CertificateTemplate
     icon = "doc-full"
@@ -103,13 +107,17 @@ class CertificateTemplateViewSet(SnippetViewSet):
     list_display = [
         "name",
         "kind",
+        Column("township", label=gettext_lazy("township"), accessor=_township_or_shared),
         "title",
         "orientation",
         # A yes/no mark, not Python's "True" / "False".
         BooleanColumn("live", label=CertificateTemplate._meta.get_field("live").verbose_name),
     ]
-    list_filter = ["kind"]
+    list_filter = ["kind", "township"]
     copy_view_enabled = True
+
+    def get_queryset(self, request):
+        return CertificateTemplate.objects.select_related("township")
 
 
 # Templates are the township's official wording and seal: administrators edit them.
