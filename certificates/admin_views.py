@@ -29,7 +29,7 @@ from . import batches, records, rendering, services
 from .content import certificate_content
 from .exceptions import CertificateError
 from .models import Certificate, IssueBatch, Kind
-from .selectors import certificates_visible_to
+from .selectors import certificates_in_staff_scope
 
 
 class StaffOnlyMixin:
@@ -158,13 +158,12 @@ class CertificateRevokeView(StaffOnlyMixin, WagtailAdminTemplateMixin, FormView)
 
     @cached_property
     def certificate(self):
-        certificate = certificates_visible_to(self.request.user).filter(
-            pk=self.kwargs["certificate_id"]
-        )
         # Learners see their own certificates, but only staff in scope revoke.
-        certificate = certificate.filter(
-            person__village__in=villages_visible_to(self.request.user)
-        ).first()
+        certificate = (
+            certificates_in_staff_scope(self.request.user)
+            .filter(pk=self.kwargs["certificate_id"])
+            .first()
+        )
         if certificate is None:
             raise Http404
         return certificate

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
@@ -36,7 +36,10 @@ class CertificateOut(Schema):
     issuer: str
     issued_at: datetime.datetime
     status: str
-    pdf_url: str
+    pdf_url: str | None = Field(
+        description="Where to download the PDF; null for a study record (一人一档) printed"
+        " before records were kept, which cannot be made again as it was."
+    )
     verify_url: str
 
 
@@ -70,14 +73,17 @@ def _certificate_out(certificate) -> dict:
         "issuer": certificate.issuer,
         "issued_at": certificate.issued_at,
         "status": certificate.status,
-        "pdf_url": reverse("certificates:pdf", args=[certificate.serial]),
+        "pdf_url": reverse("certificates:pdf", args=[certificate.serial])
+        if certificate.pdf_can_be_served
+        else None,
         "verify_url": verify_url(certificate.serial),
     }
 
 
 @router.get("/", response=list[CertificateOut])
 def my_certificates(request):
-    """The logged-in learner's certificates, newest first (download at pdf_url)."""
+    """The logged-in learner's certificates, newest first (download at pdf_url, null when
+    the PDF cannot be served)."""
     person = person_for_user(request.user)
     if person is None:
         raise HttpError(403, _("This account is not linked to a person on the roster."))

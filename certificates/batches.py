@@ -66,17 +66,28 @@ def _issue_one(batch: IssueBatch, person: Person, by, template=None) -> Certific
 
 def _run_chunk(batch: IssueBatch, people: list[Person]) -> tuple[list[Certificate], list[dict]]:
     issued, errors = [], []
-    # The template in force when the chunk starts, looked up once (not once per person).
-    template = None
-    if batch.kind == Kind.TRAINING:
-        try:
-            template = services.template_in_force(batch.kind)
-        except CertificateError:
-            template = None  # each person is told so below
+    # The template in force for each township when the chunk starts, looked up once (not once
+    # per person): a training's attendees may come from several townships of the county, and
+    # each certificate carries its holder's township's issuing body.
+    templates: dict[int, object] = {}
+
+    def template_for(person: Person):
+        township = person.village.township
+        if batch.kind != Kind.TRAINING:
+            return None
+        if township.pk not in templates:
+            try:
+                templates[township.pk] = services.template_in_force(
+                    kind=batch.kind, township=township
+                )
+            except CertificateError:
+                templates[township.pk] = None  # each person is told so below
+        return templates[township.pk]
+
     for person in people:
         try:
             with transaction.atomic():
-                issued.append(_issue_one(batch, person, batch.requested_by, template))
+                issued.append(_issue_one(batch, person, batch.requested_by, template_for(person)))
         except CertificateError as error:
             errors.append({"person": person.pk, "name": person.name, "error": str(error)})
     try:

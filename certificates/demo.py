@@ -4,6 +4,7 @@ import io
 import math
 
 from django.core.files.images import ImageFile
+from django.db.models import Q
 from wagtail.images import get_image_model
 
 from .models import CertificateTemplate, Kind
@@ -70,7 +71,8 @@ def _png(image) -> bytes:
 
 
 def seed_certificate_templates(township) -> int:
-    """Publish a template of each kind if there is none (idempotent); returns how many."""
+    """Publish the township's template of each kind if it has none in force (idempotent);
+    returns how many."""
     Image = get_image_model()
     seal = Image.objects.filter(title=SEAL_TITLE).first()
     if seal is None:
@@ -80,11 +82,15 @@ def seed_certificate_templates(township) -> int:
         seal.save()
     added = 0
     for kind, title, body in TEMPLATES:
-        if CertificateTemplate.objects.filter(kind=kind).exists():
+        in_force = CertificateTemplate.objects.filter(kind=kind).filter(
+            Q(township=township) | Q(township__isnull=True)
+        )
+        if in_force.exists():  # its own, or a county-wide one from an earlier seed
             continue
         template = CertificateTemplate.objects.create(
             name=f"{township.name}{title}（{Kind(kind).label}）",
             kind=kind,
+            township=township,
             title=title,
             body=body,
             issuer=f"中共{township.name}委员会",

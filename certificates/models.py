@@ -30,8 +30,9 @@ class Kind(models.TextChoices):
 class CertificateTemplate(
     PreviewableMixin, DraftStateMixin, RevisionMixin, index.Indexed, models.Model
 ):
-    """How one kind of certificate looks and reads; staff edit it in the admin (with drafts
-    and revisions), and each certificate keeps the revision it was issued with."""
+    """How one kind of certificate looks and reads, for one township (its issuing body and
+    seal) or, with none, for every township without its own; staff edit it in the admin (with
+    drafts and revisions), and each certificate keeps the revision it was issued with."""
 
     class Orientation(models.TextChoices):
         LANDSCAPE = "landscape", _("landscape (A4)")
@@ -44,6 +45,18 @@ class CertificateTemplate(
         _("kind"),
         max_length=16,
         choices=[(k.value, k.label) for k in Kind if k != Kind.RECORD],
+    )
+    township = models.ForeignKey(
+        "people.Township",
+        verbose_name=_("township"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificate_templates",
+        help_text=_(
+            "The township whose certificates it prints. Leave empty for the county-wide template,"
+            " used by every township without one of its own."
+        ),
     )
     title = models.CharField(_("title"), max_length=40, default="结业证书")
     body = models.TextField(
@@ -88,6 +101,7 @@ class CertificateTemplate(
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("kind")]),
+        FieldPanel("township"),
         FieldRowPanel([FieldPanel("title"), FieldPanel("orientation")]),
         FieldPanel("body"),
         MultiFieldPanel(
@@ -232,6 +246,13 @@ class Certificate(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.status == self.Status.VALID
+
+    @property
+    def pdf_can_be_served(self) -> bool:
+        """Its PDF is stored, or can be rendered from the template revision it was issued
+        with. A study record (一人一档) is the record as of the day it was printed: one not
+        kept then can never be made again as it was (services.certificate_pdf_bytes)."""
+        return bool(self.pdf) or self.kind != Kind.RECORD
 
 
 class SerialCounter(models.Model):

@@ -165,10 +165,6 @@ def study_records_pdf(*, records: list[StudyRecord]) -> bytes:
     return printed
 
 
-def study_record_filename(person: Person, year: int, certificate: Certificate) -> str:
-    return certificate_filename(certificate).replace(".pdf", f"-{year}.pdf")
-
-
 def village_people(*, village, party_members_only: bool = True):
     people = Person.objects.filter(village=village).select_related("village__township")
     if party_members_only:

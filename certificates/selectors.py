@@ -1,22 +1,40 @@
 """Reads about certificates, through the scope of the user who asks."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from lms.people.selectors import person_for_user, user_is_administrator, villages_visible_to
+from lms.people.selectors import (
+    person_for_user,
+    user_is_administrator,
+    user_role,
+    villages_visible_to,
+)
 
 from .models import Certificate
 
 
-def certificates_visible_to(user) -> QuerySet[Certificate]:
-    """Staff: the certificates of people whose village their role covers. Learners: their own."""
-    certificates = Certificate.objects.select_related("person__village")
+def certificates_in_staff_scope(user) -> QuerySet[Certificate]:
+    """The certificates a staff role covers: those of people whose village it covers, and
+    those issued for a training held in a village it covers, whoever attended (the organizer
+    who issued a session's certificates, and downloaded them in its ZIP, finds each of them
+    in the certificate list). The one scope of every staff entrance: the admin's list,
+    inspect and revoke pages, and the PDF download."""
+    if user_role(user) is None:
+        return Certificate.objects.none()
     if user_is_administrator(user):
-        return certificates
-    visible = certificates.filter(person__village__in=villages_visible_to(user))
+        return Certificate.objects.all()
+    villages = villages_visible_to(user)
+    return Certificate.objects.filter(
+        Q(person__village__in=villages) | Q(session__village__in=villages)
+    )
+
+
+def certificates_visible_to(user) -> QuerySet[Certificate]:
+    """Those in the user's staff scope, and a learner's own."""
+    visible = certificates_in_staff_scope(user)
     person = person_for_user(user)
     if person is not None:
-        visible = visible | certificates.filter(person=person)
-    return visible
+        visible = visible | Certificate.objects.filter(person=person)
+    return visible.select_related("person__village")
 
 
 def certificates_of(person) -> QuerySet[Certificate]:

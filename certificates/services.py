@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -21,7 +22,7 @@ from attendance.models import AttendanceRecord, TrainingSession
 from courses.models import Enrollment
 from lms.ledger.models import StudyHoursEntry
 from lms.ledger.selectors import person_standing
-from lms.people.models import Person
+from lms.people.models import Person, Township
 
 from . import rendering
 from .content import certificate_content
@@ -57,19 +58,22 @@ def serial_prefix(person: Person) -> str:
 # --- Issuing ------------------------------------------------------------------------------------
 
 
-def template_in_force(kind: str) -> CertificateTemplate:
-    """The live template of a kind most recently published."""
+def template_in_force(*, kind: str, township: Township) -> CertificateTemplate:
+    """The live template of a kind for a township: its own most recently published, else the
+    county-wide one (no township) most recently published. Never another township's: its
+    issuing body and seal are not this township's."""
     template = (
         CertificateTemplate.objects.filter(kind=kind, live=True)
+        .filter(Q(township=township) | Q(township__isnull=True))
         .exclude(live_revision=None)
         .select_related("live_revision")
-        .order_by("-last_published_at", "-pk")
+        .order_by(F("township_id").asc(nulls_last=True), "-last_published_at", "-pk")
         .first()
     )
     if template is None:
         raise NoTemplate(
-            _("No certificate template of this kind is published: %(kind)s")
-            % {"kind": Kind(kind).label}
+            _("No certificate template of this kind is published for %(township)s: %(kind)s")
+            % {"township": township.name, "kind": Kind(kind).label}
         )
     return template
 
@@ -97,7 +101,9 @@ def issue(
     template: CertificateTemplate | None = None,
 ) -> tuple[Certificate, bool]:
     """(certificate, issued now): the existing one if it was issued before, revoked or not.
-    A study record is a new one each time: it is the record as of the day it is printed."""
+    A study record is a new one each time: it is the record as of the day it is printed.
+    `template`, when given, is the one in force for the person's township (a batch looks it
+    up once); otherwise it is looked up here."""
     if kind != Kind.RECORD:
         existing = _existing(
             person=person, kind=kind, session=session, enrollment=enrollment, year=year
@@ -108,7 +114,7 @@ def issue(
     if kind == Kind.RECORD:
         template = None
     elif template is None:
-        template = template_in_force(kind)
+        template = template_in_force(kind=kind, township=person.village.township)
     try:
         with transaction.atomic():
             certificate = Certificate.objects.create(
@@ -264,10 +270,10 @@ def certificate_render(*, certificate: Certificate, force: bool = False) -> Cert
 def certificate_pdf_bytes(certificate: Certificate) -> bytes:
     """The stored PDF (rendered now if it never was). NotStored for a study record that was
     not kept when it was printed: it cannot be made again as it was."""
+    if not certificate.pdf_can_be_served:
+        raise NotStored()
     if not certificate.pdf:
         certificate_render(certificate=certificate)
-    if not certificate.pdf:
-        raise NotStored()
     with certificate.pdf.open("rb") as stored:
         return stored.read()
 

@@ -2,8 +2,9 @@
 
 /verify/<SERIAL>/ is public: a masked name, what it certifies, the date, the issuer, valid
 or revoked with the reason; an unknown serial says only that. A PDF is downloaded by its
-owner, or by staff whose role covers the owner's village; anyone else gets 404, as for a
-serial that does not exist.
+owner, or by staff whose role covers the owner's village or the village of the training it
+was issued for (selectors.certificates_in_staff_scope); anyone else gets 404, as for a serial
+that does not exist.
 """
 
 from django.contrib.auth.decorators import login_required

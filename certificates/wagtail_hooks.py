@@ -25,11 +25,13 @@ from lms.people.selectors import user_role, villages_visible_to
 
 from . import admin_views
 from .models import Certificate, CertificateTemplate, Kind
+from .selectors import certificates_in_staff_scope
 
 
 class CertificatePolicy(ModelPermissionPolicy):
-    """Every staff role sees the certificates of its villages' people; nobody adds, edits or
-    deletes one here (they change by issuing and revoking, which check their own rules)."""
+    """Every staff role sees the certificates in its scope (certificates_in_staff_scope);
+    nobody adds, edits or deletes one here (they change by issuing and revoking, which check
+    their own rules)."""
 
     def user_has_permission(self, user, action):
         return action == "view" and user_role(user) is not None
@@ -40,7 +42,7 @@ class CertificatePolicy(ModelPermissionPolicy):
     def instances_user_has_any_permission_for(self, user, actions):
         if not self.user_has_any_permission(user, actions):
             return Certificate.objects.none()
-        return Certificate.objects.filter(person__village__in=villages_visible_to(user))
+        return certificates_in_staff_scope(user)
 
 
 register_permission_policy(Certificate, CertificatePolicy(Certificate))
@@ -93,6 +95,10 @@ def session_certificates_button(request, session):
 # --- Templates ----------------------------------------------------------------------------------
 
 
+def _township_or_shared(template: CertificateTemplate) -> str:
+    return template.township.name if template.township_id else _("county-wide (shared)")
+
+
 class CertificateTemplateViewSet(SnippetViewSet):
     model = CertificateTemplate
     icon = "doc-full"
@@ -101,13 +107,17 @@ class CertificateTemplateViewSet(SnippetViewSet):
     list_display = [
         "name",
         "kind",
+        Column("township", label=gettext_lazy("township"), accessor=_township_or_shared),
         "title",
         "orientation",
         # A yes/no mark, not Python's "True" / "False".
         BooleanColumn("live", label=CertificateTemplate._meta.get_field("live").verbose_name),
     ]
-    list_filter = ["kind"]
+    list_filter = ["kind", "township"]
     copy_view_enabled = True
+
+    def get_queryset(self, request):
+        return CertificateTemplate.objects.select_related("township")
 
 
 # Templates are the township's official wording and seal: administrators edit them.
@@ -223,9 +233,7 @@ class CertificateViewSet(ScopedModelViewSet):
     ]
 
     def scope_queryset(self, user):
-        return Certificate.objects.filter(
-            person__village__in=villages_visible_to(user)
-        ).select_related("person__village")
+        return certificates_in_staff_scope(user).select_related("person__village")
 
 
 @hooks.register("register_admin_viewset")

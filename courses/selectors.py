@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from lms.memo import ProcessMemo
@@ -197,3 +198,13 @@ def enrollment_for(*, person, course: CoursePage) -> Enrollment | None:
     if person is None:
         return None
     return Enrollment.objects.filter(person=person, course=course).first()
+
+
+def courses_by_reference(reference: str) -> list[CoursePage]:
+    """The courses a command-line reference names: a page id, or a slug. A slug is unique only
+    among the courses of one catalogue, so it may name several: the caller must not guess."""
+    reference = (reference or "").strip()
+    condition = Q(slug=reference)
+    if reference.isdigit():
+        condition |= Q(pk=int(reference))
+    return list(CoursePage.objects.filter(condition).order_by("pk")) if reference else []

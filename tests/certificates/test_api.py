@@ -1,6 +1,7 @@
 """The certificates API: mine, public verification, issuing a training's in one call."""
 
 import pytest
+from django.urls import reverse
 
 from certificates import services
 from certificates.models import Certificate
@@ -69,3 +70,28 @@ def test_staff_issue_a_trainings_certificates_in_one_call(
     assert started.status_code == 202 and started.json()["total"] == 2
     assert (progress.json()["status"], progress.json()["done"]) == ("done", 2)
     assert Certificate.objects.filter(session=session).count() == 2
+
+
+def test_a_record_that_cannot_be_served_has_no_pdf_url(client, training, training_template):
+    """A study record printed before records were kept is listed and verifiable, but its PDF
+    address would answer 404: the API gives none, and says so in its schema."""
+    from certificates import records
+
+    session, people = training
+    person = people["李四"]
+    person_account_create(person=person, password=PASSWORD)
+    old = records.recordissue(person=person, year=session.local_date.year)  # never stored
+    client.force_login(person.user)
+    client.get(reverse("certificates:my_record", args=[session.local_date.year]))
+    new = Certificate.objects.filter(kind="record").exclude(pk=old.pk).get()
+
+    listed = {
+        c["serial"]: c["pdf_url"]
+        for c in client.get("/api/v1/certificates/", **_bearer(person.user)).json()
+    }
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["CertificateOut"]
+
+    assert listed == {old.serial: None, new.serial: f"/certificates/{new.serial}.pdf"}
+    assert client.get(listed[new.serial]).status_code == 200
+    assert client.get(f"/certificates/{old.serial}.pdf").status_code == 404
+    assert {"type": "null"} in schema["properties"]["pdf_url"]["anyOf"]

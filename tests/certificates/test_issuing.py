@@ -13,7 +13,9 @@ from attendance.services import attendance_mark
 from certificates import content, services
 from certificates.exceptions import NotEligible, NoTemplate
 from certificates.models import Certificate, Kind
+from courses.models import CoursePage
 from lms.ledger.models import AnnualRequirement, Track
+from tests.conftest import beijing
 from tests.factories.attendance import TrainingSessionFactory
 from tests.factories.certificates import published_template
 from tests.factories.people import PersonFactory, TownshipFactory, VillageFactory
@@ -267,3 +269,111 @@ def test_a_session_moved_into_the_next_year_takes_its_credit_out_of_the_old_year
     certificate.refresh_from_db()
     assert (certificate.status, certificate.revoked_by_rule) == ("revoked", True)
     assert "1 次集中培训" in certificate.revoked_reason  # what the old year now lacks
+
+
+@pytest.mark.time_machine(beijing(2026, 5, 20, 10), tick=False)
+def test_the_command_refuses_a_course_slug_two_catalogues_share(village_a):
+    """Slugs are unique within one catalogue only: the command names the candidates by id and
+    issues nothing rather than guess; given the id, it issues that course's certificates."""
+    from django.core.management.base import CommandError
+    from django.utils import timezone
+    from wagtail.models import Page
+
+    from courses.models import CourseIndexPage, Enrollment
+    from tests.factories.courses import catalogue
+
+    published_template(Kind.COURSE)
+    this_year = CoursePage(title="学习党章", slug="dangzhang", track=Track.PARTY)
+    catalogue().add_child(instance=this_year)
+    home = Page.objects.get(depth=2)
+    archive = home.add_child(instance=CourseIndexPage(title="2025年课程", slug="courses-2025"))
+    last_year = CoursePage(title="学习党章（2025）", slug="dangzhang", track=Track.PARTY)
+    archive.add_child(instance=last_year)
+    person = PersonFactory(name="张秀英", village=village_a)
+    Enrollment.objects.create(
+        person=person,
+        course=last_year,
+        source=Enrollment.Source.SELF,
+        status=Enrollment.Status.COMPLETED,
+        completed_at=timezone.now(),
+    )
+
+    with pytest.raises(CommandError) as refused:
+        call_command("issue_certificates", "--course", "dangzhang", verbosity=0)
+    assert not Certificate.objects.exists()
+    message = str(refused.value)
+    assert "dangzhang" in message
+    assert f"--course {this_year.pk}" in message and f"--course {last_year.pk}" in message
+    assert "/courses-2025/dangzhang/" in message
+    assert "课程" in message  # translated, not the English text
+
+    out = io.StringIO()
+    call_command("issue_certificates", "--course", str(last_year.pk), stdout=out, verbosity=0)
+    certificate = Certificate.objects.get()
+    assert out.getvalue() == f"{certificate.serial}\t张秀英\n"
+    assert certificate.enrollment.course_id == last_year.pk
+
+
+# --- Each township's own template ---------------------------------------------------------------
+
+
+def test_each_certificate_carries_its_holders_townships_issuing_body(
+    client, training, coded_township, organizer_a, tasks_run_here
+):
+    """In a county, 西沟乡's template published last does not print 东沟乡's certificates;
+    a township without its own template gets the county-wide one."""
+    from certificates import batches
+
+    session, people = training
+    xigou = TownshipFactory(name="西沟乡", code="XG")
+    nanshan = TownshipFactory(name="南山乡")
+    from_xigou = PersonFactory(name="西沟来人", village=VillageFactory(township=xigou))
+    from_nanshan = PersonFactory(name="南山来人", village=VillageFactory(township=nanshan))
+    for visitor in (from_xigou, from_nanshan):
+        attendance_mark(session=session, person=visitor, status=Status.PRESENT, method="roll_call")
+    published_template(Kind.TRAINING, name="县通用", issuer="中共某县委组织部")
+    published_template(
+        Kind.TRAINING, name="东沟", issuer="中共东沟乡委员会", township=coded_township
+    )
+    published_template(Kind.TRAINING, name="西沟", issuer="中共西沟乡委员会", township=xigou)
+
+    with tasks_run_here():
+        batch = batches.training_batch_request(session=session, by=organizer_a)
+    batch.refresh_from_db()
+
+    def shown(person) -> str:
+        certificate = Certificate.objects.get(session=session, person=person)
+        return client.get(f"/verify/{certificate.serial}/").content.decode()
+
+    assert (batch.done, batch.errors) == (4, [])
+    assert "中共东沟乡委员会" in shown(people["张秀英"])
+    assert "中共西沟乡委员会" not in shown(people["张秀英"])
+    assert "中共西沟乡委员会" in shown(from_xigou)
+    assert "中共某县委组织部" in shown(from_nanshan)
+
+
+def test_without_its_own_or_a_shared_template_a_township_issues_nothing(training):
+    session, people = training
+    published_template(
+        Kind.TRAINING, issuer="中共西沟乡委员会", township=TownshipFactory(name="西沟乡")
+    )
+
+    with pytest.raises(NoTemplate) as refused:
+        services.training_certificate_issue(session=session, person=people["张秀英"])
+
+    assert "东沟乡" in str(refused.value)
+    assert not Certificate.objects.exists()
+
+
+def test_an_administrator_gives_a_template_its_township_in_the_admin(
+    client, administrator, coded_township
+):
+    published_template(Kind.TRAINING, name="东沟乡培训证书", township=coded_township)
+    published_template(Kind.COURSE, name="全县课程证书")
+    client.force_login(administrator)
+
+    form = client.get("/admin/snippets/certificates/certificatetemplate/add/").content.decode()
+    listing = client.get("/admin/snippets/certificates/certificatetemplate/").content.decode()
+
+    assert 'name="township"' in form and "东沟乡" in form
+    assert "东沟乡培训证书" in listing and "全县通用" in listing

@@ -200,3 +200,83 @@ def test_a_template_preview_is_a_sample_pdf(training_template, tmp_path):
 
     text = _text(pdf, tmp_path)
     assert "张秀英" in text and "DG-2026-000000" in text and "培训证书" in text.replace(" ", "")
+
+
+# --- Whose certificates staff see ---------------------------------------------------------------
+
+
+@pytest.fixture
+def visitor_certificate(training, training_template, village_b):
+    """A 西沟村 farmer who came to 东沟村's training, and her training certificate."""
+    from attendance.services import attendance_mark
+    from tests.factories.people import PersonFactory
+
+    session, _people = training
+    visitor = PersonFactory(name="西沟人", village=village_b)
+    attendance_mark(session=session, person=visitor, status="present", method="roll_call")
+    certificate, _new = services.training_certificate_issue(session=session, person=visitor)
+    return certificate
+
+
+def test_the_organizer_sees_every_certificate_of_their_sessions_wherever_attendees_live(
+    client, visitor_certificate, organizer_a
+):
+    """The organizer of 东沟村 downloaded 西沟人's certificate in the session's ZIP: the
+    certificate list, its page, its PDF and its revoking answer them as well."""
+    serial = visitor_certificate.serial
+    client.force_login(organizer_a)
+
+    listing = client.get(reverse("certificates_list:index")).content.decode()
+    inspect = client.get(reverse("certificates_list:inspect", args=[visitor_certificate.pk]))
+    pdf = client.get(reverse("certificates:pdf", args=[serial]))
+    revoke = client.get(reverse("certificates_admin:revoke", args=[visitor_certificate.pk]))
+    archive = client.get(
+        reverse("certificates_admin:session_zip", args=[visitor_certificate.session_id])
+    )
+
+    assert serial in listing and "西沟人" in listing
+    assert inspect.status_code == 200 and serial in inspect.content.decode()
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert revoke.status_code == 200
+    assert any(serial in name for name in zipfile.ZipFile(io.BytesIO(archive.content)).namelist())
+
+
+def test_the_attendees_own_village_secretary_and_the_attendee_still_see_it(
+    client, visitor_certificate, secretary_b
+):
+    from tests.certificates.test_api import _bearer
+
+    serial = visitor_certificate.serial
+    client.force_login(secretary_b)
+    listing = client.get(reverse("certificates_list:index")).content.decode()
+    pdf = client.get(reverse("certificates:pdf", args=[serial]))
+    person_account_create(person=visitor_certificate.person, password=PASSWORD)
+    mine = client.get("/api/v1/certificates/", **_bearer(visitor_certificate.person.user)).json()
+
+    assert serial in listing and pdf.status_code == 200
+    assert [c["serial"] for c in mine] == [serial]
+
+
+def test_a_secretary_of_an_unrelated_village_cannot_see_it(
+    client, visitor_certificate, township, issued
+):
+    """Neither where the attendee lives nor where the training was held: not hers to see."""
+    from lms.people.models import RoleAssignment
+    from tests.conftest import _staff
+    from tests.factories.people import VillageFactory
+
+    elsewhere = VillageFactory(township=township, name="南沟村")
+    client.force_login(_staff("secretary_c", RoleAssignment.Role.SECRETARY, township, [elsewhere]))
+    serial = visitor_certificate.serial
+
+    listing = client.get(reverse("certificates_list:index")).content.decode()
+    inspect = client.get(reverse("certificates_list:inspect", args=[visitor_certificate.pk]))
+    pdf = client.get(reverse("certificates:pdf", args=[serial]))
+    revoke = client.post(
+        reverse("certificates_admin:revoke", args=[visitor_certificate.pk]), {"reason": "x"}
+    )
+
+    assert serial not in listing and issued.serial not in listing
+    assert (inspect.status_code, pdf.status_code, revoke.status_code) == (404, 404, 404)
+    visitor_certificate.refresh_from_db()
+    assert visitor_certificate.is_valid

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from attendance.models import TrainingSession
-from courses.models import CoursePage
+from courses.selectors import courses_by_reference
 from lms.ledger.models import AnnualRequirement
 from lms.ledger.selectors import people_meeting_requirement
 from lms.people.models import Person
@@ -21,7 +21,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument("--session", type=int, help="a training session's id")
-        which.add_argument("--course", help="a course page's slug")
+        which.add_argument(
+            "--course",
+            metavar="ID_OR_SLUG",
+            help="a course page's id, or its slug if no other course shares it",
+        )
         which.add_argument("--program", type=int, metavar="YEAR", help="the year's 双育 program")
 
     def handle(self, *args, session, course, program, **options):
@@ -54,11 +58,21 @@ class Command(BaseCommand):
             for person in services.training_certificate_people(session)
         ]
 
-    def _course(self, slug):
-        course = CoursePage.objects.filter(slug=slug).first()
-        if course is None:
-            raise CommandError(_("There is no course “%(slug)s”.") % {"slug": slug})
-        return batches.course_certificates_issue(course=course)
+    def _course(self, reference):
+        courses = courses_by_reference(reference)
+        if not courses:
+            raise CommandError(_("There is no course “%(slug)s”.") % {"slug": reference})
+        if len(courses) > 1:
+            # Slugs are unique within one catalogue only: issuing for the wrong one is worse
+            # than asking again.
+            candidates = "\n".join(
+                f"  --course {course.pk}  “{course.title}”  {course.url_path}" for course in courses
+            )
+            raise CommandError(
+                _("%(count)s courses are called “%(slug)s”; name one by its id:\n%(candidates)s")
+                % {"count": len(courses), "slug": reference, "candidates": candidates}
+            )
+        return batches.course_certificates_issue(course=courses[0])
 
     def _program(self, year):
         if not AnnualRequirement.objects.filter(year=year).exists():
