@@ -206,6 +206,19 @@ class Certificate(models.Model):
         help_text=_("Valid again by itself if the records change back; staff revocations stay."),
     )
 
+    superseded_by = models.ForeignKey(
+        "self",
+        verbose_name=_("replaced by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Set when two records of one person were merged and both held this certificate:"
+            " the other one stands, and this one stays revoked and verifiable."
+        ),
+    )
+
     wagtail_reference_index_ignore = True
 
     class Meta:
@@ -213,20 +226,21 @@ class Certificate(models.Model):
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
         constraints = [
-            # Issuing again issues nothing new: one certificate per person and thing done.
+            # Issuing again issues nothing new: one certificate per person and thing done
+            # (besides those a merge of two records of the person replaced).
             models.UniqueConstraint(
                 fields=["person", "session"],
-                condition=Q(kind="training"),
+                condition=Q(kind="training", superseded_by__isnull=True),
                 name="certificate_once_per_session",
             ),
             models.UniqueConstraint(
                 fields=["person", "enrollment"],
-                condition=Q(kind="course"),
+                condition=Q(kind="course", superseded_by__isnull=True),
                 name="certificate_once_per_course",
             ),
             models.UniqueConstraint(
                 fields=["person", "year"],
-                condition=Q(kind="program"),
+                condition=Q(kind="program", superseded_by__isnull=True),
                 name="certificate_once_per_program_year",
             ),
             models.CheckConstraint(

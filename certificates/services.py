@@ -79,7 +79,7 @@ def template_in_force(*, kind: str, township: Township) -> CertificateTemplate:
 
 
 def _existing(*, person: Person, kind: str, session=None, enrollment=None, year=None):
-    certificates = Certificate.objects.filter(person=person, kind=kind)
+    certificates = Certificate.objects.filter(person=person, kind=kind, superseded_by=None)
     if kind == Kind.TRAINING:
         return certificates.filter(session=session).first()
     if kind == Kind.COURSE:
@@ -276,6 +276,48 @@ def certificate_pdf_bytes(certificate: Certificate) -> bytes:
         certificate_render(certificate=certificate)
     with certificate.pdf.open("rb") as stored:
         return stored.read()
+
+
+# --- Two records of one person merged -----------------------------------------------------------
+
+
+@transaction.atomic
+def certificate_merge_fold(
+    *, certificate: Certificate, person: Person, by, enrollment: Enrollment | None = None
+) -> Certificate:
+    """Put a merged duplicate's certificate on the kept person (and on the kept enrolment, when
+    the duplicate's enrolment in the course is dropped). An issued certificate is never
+    deleted: where the kept person already holds the certificate for the same thing, one
+    stands (the kept person's, unless only the duplicate's is valid) and the other is revoked
+    as replaced by it, so the serial printed on its paper still verifies and says which one
+    stands."""
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    enrollment = enrollment or certificate.enrollment
+    other = None
+    if certificate.kind != Kind.RECORD and certificate.superseded_by_id is None:
+        other = _existing(
+            person=person,
+            kind=certificate.kind,
+            session=certificate.session,
+            enrollment=enrollment,
+            year=certificate.year,
+        )
+    if other is not None and other.pk != certificate.pk:
+        standing, replaced = (
+            (certificate, other)
+            if certificate.is_valid and not other.is_valid
+            else (other, certificate)
+        )
+        Certificate.objects.filter(pk=replaced.pk).update(superseded_by=standing)
+        certificate_revoke(
+            certificate=replaced,
+            by=by,
+            reason=_("Two records of the same person were merged; certificate %(serial)s stands")
+            % {"serial": standing.serial},
+        )
+    Certificate.objects.filter(pk=certificate.pk).update(person=person, enrollment=enrollment)
+    certificate.refresh_from_db()
+    return certificate
 
 
 # --- Revoking -----------------------------------------------------------------------------------

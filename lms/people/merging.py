@@ -13,6 +13,10 @@ apps built on it: each listens for its own models and carries over what hangs of
 dropped row, and puts right what was derived from the two rows (study hours). Merging is
 the one time such a row is dropped on purpose, so it is the one time they act: a row deleted
 any other way (a course page deleted with its enrolments) takes nothing with it.
+
+A row that must never be deleted (an issued certificate: its serial stays verifiable) is
+kept by its app instead: `merge_row_conflict` is sent first, and an app that answers True
+has put the row on the kept person itself.
 """
 
 import copy
@@ -26,6 +30,12 @@ kept: the kept person's equivalent row, saved as it now stands (None if it canno
 kept_before: an unsaved copy of that row as it was before the merge;
 dropped: the duplicate's row, still in the database, deleted right after the receivers ran;
 by: the user merging."""
+
+merge_row_conflict = Signal()
+"""Sent (sender: the model) when a row of the duplicate's cannot simply move to the kept
+person, with row (still the duplicate's), field_name, keep and by. A receiver that moves the
+row itself (and keeps both, in a state its constraints allow) returns True; then nothing is
+dropped."""
 
 
 def row_move(row, *, field_name: str, keep, by) -> str:
@@ -41,6 +51,11 @@ def row_move(row, *, field_name: str, keep, by) -> str:
         return "moved"
     except IntegrityError:
         setattr(row, attname, original)  # the row still belongs to the duplicate
+    answers = merge_row_conflict.send(
+        sender=model, row=row, field_name=field_name, keep=keep, by=by
+    )
+    if any(answer for _receiver, answer in answers):
+        return "moved"
     kept = equivalent_row(row, field_name=field_name, keep=keep)
     kept_before = copy.copy(kept)
     if kept is not None and _ranks_higher(row, kept):
