@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from lms.ledger.models import StudyHoursEntry
@@ -223,6 +224,24 @@ def enrollment_merge_settle(*, kept: Enrollment | None, dropped: Enrollment) -> 
     ledger_withdraw(source_kind=StudyHoursEntry.Source.COURSE, source_id=dropped.pk)
     if kept is not None:
         enrollment_ledger_sync(kept)
+
+
+def enrollments_after_merge(*, person) -> list[Enrollment]:
+    """After two records of a person were merged, the lessons each record finished are one
+    person's: a course whose every lesson is now done is completed, on the day its last
+    lesson was. Returns the enrolments completed now."""
+    completed = []
+    for enrollment in Enrollment.objects.filter(
+        person=person, status=Enrollment.Status.ENROLLED
+    ).select_related("course"):
+        last_lesson_done = LessonProgress.objects.filter(
+            person=person,
+            lesson__in=enrollment.course.lessons(),
+            completed_at__isnull=False,
+        ).aggregate(at=Max("completed_at"))["at"]
+        if last_lesson_done and course_completion_check(enrollment=enrollment, at=last_lesson_done):
+            completed.append(enrollment)
+    return completed
 
 
 def course_ledger_resync(*, course_id: int) -> int:

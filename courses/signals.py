@@ -7,13 +7,14 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from lms.people.merging import merge_row_dropped
+from lms.people.merging import merge_row_dropped, person_merged
+from lms.people.models import Person
 
 from .lesson_facts import lesson_facts_forget
 from .live_courses import live_tree_forget
 from .models import CourseIndexPage, CoursePage, Enrollment, LessonPage, StudySettings
 from .selectors import catalogue_memo
-from .services import enrollment_merge_settle
+from .services import enrollment_merge_settle, enrollments_after_merge
 
 
 def _forget_page(page) -> None:
@@ -86,3 +87,8 @@ def _settings_saved(sender, instance, created, **kwargs):
 @receiver(merge_row_dropped, sender=Enrollment, dispatch_uid="courses_enrollment_merged")
 def _enrollment_dropped(sender, *, kept, dropped, **kwargs):
     enrollment_merge_settle(kept=kept, dropped=dropped)
+
+
+@receiver(person_merged, sender=Person, dispatch_uid="courses_person_merged")
+def _person_merged(sender, *, keep, **kwargs):
+    enrollments_after_merge(person=keep)

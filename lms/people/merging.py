@@ -31,6 +31,11 @@ kept_before: an unsaved copy of that row as it was before the merge;
 dropped: the duplicate's row, still in the database, deleted right after the receivers ran;
 by: the user merging."""
 
+person_merged = Signal()
+"""Sent (sender: Person) inside the merge's transaction once every row of the duplicate's has
+moved to the kept person, with keep and by: for what only the rows together can tell (two
+records that each studied some lessons of a course have, together, studied all of them)."""
+
 merge_row_conflict = Signal()
 """Sent (sender: the model) when a row of the duplicate's cannot simply move to the kept
 person, with row (still the duplicate's), field_name, keep and by. A receiver that moves the

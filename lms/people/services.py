@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from .auth import user_cache_forget
 from .exceptions import AccountRefused, InvalidCredentials, LoginLocked, MergeRefused
 from .identity import normalize_name
-from .merging import row_move
+from .merging import person_merged, row_move
 from .models import (
     Household,
     PartyBranch,
@@ -307,6 +307,7 @@ def person_merge(*, keep: Person, duplicate: Person, by) -> PersonMerge:
     # The duplicate goes first: its ID number and account are unique and move to `keep`.
     duplicate.delete()
     keep.save()
+    person_merged.send(sender=Person, keep=keep, by=by)
     return merge
 
 

@@ -56,18 +56,23 @@ def play(person, lesson, *, start: datetime.datetime, seconds: int, every: int =
         )
 
 
+def finish_lesson(person, lesson, *, at: datetime.datetime) -> None:
+    """The lesson opened, its media credited in full, and one more heartbeat at `at`."""
+    heartbeat_record(
+        person_id=person.pk, lesson_id=lesson.pk, position_seconds=0, playing=False, at=at
+    )
+    LessonProgress.objects.filter(person=person, lesson=lesson).update(
+        seconds_credited=lesson.media_seconds
+    )
+    heartbeat_record(
+        person_id=person.pk, lesson_id=lesson.pk, position_seconds=0, playing=False, at=at
+    )
+
+
 def finish_every_lesson(person, course, *, at: datetime.datetime) -> None:
-    """Each lesson opened, its media credited in full, and one more heartbeat at `at`."""
+    """Each lesson finished (finish_lesson) at `at`."""
     for lesson in course.lessons():
-        heartbeat_record(
-            person_id=person.pk, lesson_id=lesson.pk, position_seconds=0, playing=False, at=at
-        )
-        LessonProgress.objects.filter(person=person, lesson=lesson).update(
-            seconds_credited=lesson.media_seconds
-        )
-        heartbeat_record(
-            person_id=person.pk, lesson_id=lesson.pk, position_seconds=0, playing=False, at=at
-        )
+        finish_lesson(person, lesson, at=at)
 
 
 def credited_entry(person) -> StudyHoursEntry:

@@ -11,7 +11,7 @@ from lms.ledger.models import StudyHoursEntry
 from lms.ledger.selectors import hours_by_track
 from lms.people.services import person_merge
 from tests.conftest import beijing
-from tests.courses.study_support import T0, course_of, enrol, finish_every_lesson
+from tests.courses.study_support import T0, course_of, enrol, finish_every_lesson, finish_lesson
 from tests.factories.people import PersonFactory
 
 pytestmark = [
@@ -91,3 +91,24 @@ def test_deleting_a_course_page_leaves_the_hours_its_completions_earned(member, 
 
     assert not Enrollment.objects.filter(person=member).exists()
     assert hours_by_track(person_id=member.pk, year=2026)["party"] == Decimal("2")
+
+
+def test_lessons_studied_under_two_records_complete_the_course_once_merged(
+    member, second_record, administrator
+):
+    """The member watched lesson 1 on the phone and lesson 2 under the record a clerk made;
+    once merged, every lesson is done: the course is completed on the day of the last one,
+    and its hours credited once."""
+    course = course_of(600, 600, hours=Decimal("2"))
+    first_lesson, second_lesson = course.lessons()
+    enrol(member, course)
+    enrol(second_record, course)
+    finish_lesson(member, first_lesson, at=T0)
+    finish_lesson(second_record, second_lesson, at=LATER)
+    assert not Enrollment.objects.filter(status=Enrollment.Status.COMPLETED).exists()
+
+    person_merge(keep=member, duplicate=second_record, by=administrator)
+
+    enrollment = Enrollment.objects.get(person=member, course=course)
+    assert (enrollment.status, enrollment.completed_at) == (Enrollment.Status.COMPLETED, LATER)
+    assert hours_by_track(person_id=member.pk, year=2026)["total"] == Decimal("2")
