@@ -406,9 +406,6 @@ class SessionInspectView(ScopedInspectView):
     def get_capacity_display_value(self):
         return self.object.capacity if self.object.capacity is not None else _("no limit")
 
-    def get_requires_sign_out_display_value(self):
-        return _("yes") if self.object.requires_sign_out else _("no")
-
 
 # --- Cancelling -------------------------------------------------------------------------------
 

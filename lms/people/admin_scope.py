@@ -50,7 +50,15 @@ class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
 
 
 class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
-    pass
+    def get_field_display_value(self, field_name, field):
+        """What a staff member reads for an empty field or a yes/no one: "—", 是 or 否, not
+        Wagtail's "None", "True" or "False"."""
+        value = super().get_field_display_value(field_name, field)
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        return value
 
 
 class ScopedCopyView(ScopedObjectMixin, generic.CopyView):

@@ -303,9 +303,6 @@ class _MergeButtonMixin:
 
 
 class PersonInspectView(_MergeButtonMixin, ScopedInspectView):
-    def get_is_party_member_display_value(self):
-        return _("yes") if self.object.is_party_member else _("no")
-
     def get_household_display_value(self):
         return self.object.household.number if self.object.household_id else ""
 

@@ -150,6 +150,18 @@ def test_walk_ins_count_as_came_but_not_in_the_attendance_rate(client, organizer
     assert attendance_rate(village)["rate"] == 0.5
 
 
+def test_session_details_say_empty_and_yes_no_in_chinese(client, organizer_a, session_a):
+    """A session without a course or a sign-out: "—" and 否, never Wagtail's None or False."""
+    client.force_login(organizer_a)
+
+    response = client.get(f"{SESSIONS}inspect/{session_a.pk}/")
+
+    details = re.sub(r"<[^>]+>", " ", response.text.split('class="sy-details"', 1)[1])
+    cells = details.split()
+    assert not {"None", "True", "False"} & set(cells)
+    assert "—" in cells and "否" in cells
+
+
 def test_session_page_shows_records_history_counts_and_photos(client, organizer_a, session_a):
     came = PersonFactory(village=session_a.village, name="李来了")
     absent = PersonFactory(village=session_a.village, name="周没来")
