@@ -8,8 +8,11 @@ Later apps (attendance sessions, certificates) reuse ScopedModelViewSet with the
 `scope_queryset`.
 """
 
+import datetime
+
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
@@ -51,9 +54,12 @@ class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
 
 class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
     def get_field_display_value(self, field_name, field):
-        """What a staff member reads for an empty field or a yes/no one: "—", 是 or 否, not
-        Wagtail's "None", "True" or "False"."""
+        """What a staff member reads: a moment on the township's clock, and "—", 是 or 否 for
+        an empty or a yes/no field, not Wagtail's UTC, "None", "True" or "False"."""
         value = super().get_field_display_value(field_name, field)
+        if isinstance(value, datetime.datetime):
+            # Wagtail's template formats the moment as stored (UTC): the township's clock
+            return timezone.localtime(value)
         if value is None or value == "":
             return "—"
         if isinstance(value, bool):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from certificates import content, services
 from certificates.models import Certificate, IssueBatch
 from lms.people.services import person_account_create
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, beijing
 
 pytestmark = pytest.mark.django_db
 
@@ -280,3 +280,17 @@ def test_a_secretary_of_an_unrelated_village_cannot_see_it(
     assert (inspect.status_code, pdf.status_code, revoke.status_code) == (404, 404, 404)
     visitor_certificate.refresh_from_db()
     assert visitor_certificate.is_valid
+
+
+def test_the_certificate_page_shows_when_it_was_issued_on_the_townships_clock(
+    client, training, training_template, administrator, time_machine
+):
+    """Issued at 01:30 in Beijing (17:30 the day before in UTC): the page says 3月5日 01:30."""
+    time_machine.move_to(beijing(2026, 3, 5, 1, 30), tick=False)
+    session, people = training
+    certificate, _ = services.training_certificate_issue(session=session, person=people["李四"])
+    client.force_login(administrator)
+
+    page = client.get(reverse("certificates_list:inspect", args=[certificate.pk])).content.decode()
+
+    assert "2026年3月5日 01:30" in page and "17:30" not in page
