@@ -56,7 +56,7 @@ def test_beat_task_queues_each_recently_ended_session_on_commit(
 
 @pytest.mark.time_machine(beijing(2026, 3, 9, 9, 0), tick=False)
 def test_a_scheduler_stopped_over_a_long_weekend_settles_what_ended_meanwhile(
-    village_a, django_capture_on_commit_callbacks
+    village_a, django_capture_on_commit_callbacks, monkeypatch
 ):
     """The beat was away from Friday to Monday: Friday's sign-out training is settled on
     Monday (who never signed out left early) and Thursday's planned one counts as held;
@@ -75,6 +75,11 @@ def test_a_scheduler_stopped_over_a_long_weekend_settles_what_ended_meanwhile(
     session_close(session=settled)
     attendance_sign_out(session=friday, person=stayed, method="qr", at=beijing(2026, 3, 6, 11, 0))
 
+    # Each session's close runs here, as a worker would run it (with a broker set, as in
+    # CI, delay would send it to Redis instead).
+    monkeypatch.setattr(
+        session_close_task, "delay", lambda session_id: session_close_task(session_id)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert sessions_close_ended_task() == 2
 
