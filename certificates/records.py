@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import segno
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -25,7 +24,7 @@ from . import rendering
 from .content import verify_url
 from .models import Certificate, Kind
 from .pdf_split import finish_pdf, split_pdf
-from .services import certificate_filename, date_words, issue, year_bounds
+from .services import certificate_pdf_store, date_words, issue, year_bounds
 
 TEMPLATE = "certificates/pdf/record.html"
 
@@ -52,7 +51,7 @@ class StudyRecord:
         return mark_safe(segno.make(self.verify_url, error="m").svg_inline(scale=3, border=1))
 
 
-def recordissue(*, person: Person, year: int, by=None) -> Certificate:
+def record_issue(*, person: Person, year: int, by=None) -> Certificate:
     """A new record of the person's year, with a serial of its own."""
     certificate, _new = issue(
         person=person,
@@ -106,7 +105,7 @@ def study_records(*, people: list[Person], year: int, by=None) -> list[StudyReco
             StudyRecord(
                 person=person,
                 year=year,
-                certificate=recordissue(person=person, year=year, by=by),
+                certificate=record_issue(person=person, year=year, by=by),
                 standing=person_standing(person=person, year=year),
                 courses=[(e, hours_by_source.get(e.pk)) for e in enrollments.get(person.pk, [])],
                 sessions=sessions.get(person.pk, []),
@@ -159,9 +158,7 @@ def study_records_pdf(*, records: list[StudyRecord]) -> bytes:
         printed = documents[0].copy(pages).write_pdf(finisher=finish_and_split)
     kept = kept or [printed]
     for record, pdf in zip(records, kept, strict=True):
-        certificate = record.certificate
-        certificate.pdf.save(certificate_filename(certificate), ContentFile(pdf), save=False)
-        Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
+        certificate_pdf_store(record.certificate, pdf)
     return printed
 
 

@@ -255,11 +255,16 @@ def certificates_render(*, certificates: list[Certificate], force: bool = False)
     pdfs = rendering.certificate_pdfs(contents=contents)
     with transaction.atomic():  # one commit for the batch's file names, not one each
         for certificate, pdf in zip(pending, pdfs, strict=True):
-            if certificate.pdf:
-                certificate.pdf.delete(save=False)
-            certificate.pdf.save(certificate_filename(certificate), ContentFile(pdf), save=False)
-            Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
+            certificate_pdf_store(certificate, pdf)
     return len(pending)
+
+
+def certificate_pdf_store(certificate: Certificate, pdf: bytes) -> None:
+    """Keep a certificate's PDF as its file (replacing the one it had), served from then on."""
+    if certificate.pdf:
+        certificate.pdf.delete(save=False)
+    certificate.pdf.save(certificate_filename(certificate), ContentFile(pdf), save=False)
+    Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
 
 
 def certificate_render(*, certificate: Certificate, force: bool = False) -> Certificate:

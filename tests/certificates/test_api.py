@@ -80,7 +80,7 @@ def test_a_record_that_cannot_be_served_has_no_pdf_url(client, training, trainin
     session, people = training
     person = people["李四"]
     person_account_create(person=person, password=PASSWORD)
-    old = records.recordissue(person=person, year=session.local_date.year)  # never stored
+    old = records.record_issue(person=person, year=session.local_date.year)  # never stored
     client.force_login(person.user)
     client.get(reverse("certificates:my_record", args=[session.local_date.year]))
     new = Certificate.objects.filter(kind="record").exclude(pk=old.pk).get()

@@ -140,7 +140,7 @@ def test_a_record_printed_before_records_were_kept_is_not_offered(client, traini
     session, people = training
     person = people["李四"]
     person_account_create(person=person, password=PASSWORD)
-    record = records.recordissue(person=person, year=session.local_date.year)  # never stored
+    record = records.record_issue(person=person, year=session.local_date.year)  # never stored
     client.force_login(person.user)
 
     mine = client.get(reverse("certificates:mine")).content.decode()
